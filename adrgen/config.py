@@ -1,0 +1,152 @@
+"""Project settings: where records, diagrams and templates live, and how to run PlantUML.
+
+Settings come from an optional ``adrgen.toml`` at the project root, then from keyword
+overrides (CLI flags, MkDocs plugin options), then from ``ADRGEN_RENDERER`` in the
+environment, which lets CI or a test switch the renderer without editing files. Every
+problem in the file is reported at once, like the records themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from adrgen.errors import ConfigError, Problem, ValidationFailed, display_path
+from adrgen.loader import DEFAULT_MAX_BYTES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on 3.10
+    import tomli as tomllib
+
+CONFIG_FILE = "adrgen.toml"
+RENDERER_KINDS = ("auto", "command", "jar", "server", "none")
+
+
+@dataclass(frozen=True)
+class RendererConfig:
+    """How SVGs are made from ``.puml`` sources."""
+
+    #: auto: the local ``plantuml`` command if present, else none.
+    kind: str = "auto"
+    command: str = "plantuml"
+    java: str = "java"
+    jar: str = ""
+    server: str = ""
+    #: Seconds PlantUML may spend on one diagram before it is abandoned.
+    timeout: int = 60
+    #: Flags for the JVM; tiered-compilation level 1 halves start-up for short batch runs.
+    jvm_options: tuple[str, ...] = ("-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the pipeline needs to know about one docs repository."""
+
+    root: Path
+    decisions_dir: Path
+    diagrams_dir: Path
+    templates_dir: Path
+    cache_dir: Path
+    statuses: tuple[str, ...] = ()
+    max_record_bytes: int = DEFAULT_MAX_BYTES
+    renderer: RendererConfig = field(default_factory=RendererConfig)
+    #: Base URL for "view the YAML source" links, e.g. https://github.com/o/r/blob/main/
+    repo_url: str = ""
+
+    def with_renderer(self, **changes: Any) -> Config:
+        """A copy with some renderer settings changed."""
+        return replace(self, renderer=replace(self.renderer, **changes))
+
+
+_TOP_KEYS = {
+    "decisions_dir",
+    "diagrams_dir",
+    "templates_dir",
+    "cache_dir",
+    "statuses",
+    "max_record_bytes",
+    "renderer",
+    "repo_url",
+}
+_RENDERER_KEYS = {f.name for f in fields(RendererConfig)}
+
+
+def load_config(root: Path | None = None, **overrides: Any) -> Config:
+    """Read ``adrgen.toml`` under ``root`` (default: the working directory) and apply overrides."""
+    root = (root or Path.cwd()).resolve()
+    settings: dict[str, Any] = {}
+    path = root / CONFIG_FILE
+    if path.is_file():
+        try:
+            settings = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            raise ConfigError(f"{display_path(path)}:1:1: cannot read settings: {exc}") from None
+        settings = dict(settings.get("tool", {}).get("adrgen", settings))
+    for key, value in overrides.items():
+        if value is not None:
+            if key == "renderer" and isinstance(value, Mapping):
+                settings["renderer"] = {**settings.get("renderer", {}), **value}
+            else:
+                settings[key] = value
+    env_renderer = os.environ.get("ADRGEN_RENDERER")
+    if env_renderer:
+        settings["renderer"] = {**settings.get("renderer", {}), "kind": env_renderer}
+    return _build(root, settings, display_path(path))
+
+
+def _build(root: Path, settings: Mapping[str, Any], shown: str) -> Config:
+    problems: list[Problem] = []
+
+    def bad(key: str, message: str) -> None:
+        problems.append(Problem(shown, 1, 1, key, message))
+
+    for key in sorted(set(settings) - _TOP_KEYS):
+        bad(key, f"unknown setting; known: {', '.join(sorted(_TOP_KEYS))}")
+    renderer_raw = settings.get("renderer", {})
+    if not isinstance(renderer_raw, Mapping):
+        bad("renderer", "must be a table")
+        renderer_raw = {}
+    for key in sorted(set(renderer_raw) - _RENDERER_KEYS):
+        bad(f"renderer.{key}", f"unknown setting; known: {', '.join(sorted(_RENDERER_KEYS))}")
+    renderer_settings = {k: v for k, v in renderer_raw.items() if k in _RENDERER_KEYS}
+    if "jvm_options" in renderer_settings:
+        renderer_settings["jvm_options"] = tuple(renderer_settings["jvm_options"])
+    renderer = RendererConfig(**renderer_settings)
+    if renderer.kind not in RENDERER_KINDS:
+        bad("renderer.kind", f"{renderer.kind!r} is not one of: {', '.join(RENDERER_KINDS)}")
+    if renderer.kind == "jar" and not renderer.jar:
+        bad("renderer.jar", "the jar renderer needs the path of plantuml.jar")
+    if renderer.kind == "server" and not renderer.server.startswith(("http://", "https://")):
+        bad("renderer.server", "the server renderer needs an http(s) URL")
+    if not isinstance(renderer.timeout, int) or renderer.timeout <= 0:
+        bad("renderer.timeout", "must be a positive number of seconds")
+    statuses = settings.get("statuses", ())
+    if not isinstance(statuses, (list, tuple)) or not all(isinstance(s, str) for s in statuses):
+        bad("statuses", "must be a list of status names")
+        statuses = ()
+    max_bytes = settings.get("max_record_bytes", DEFAULT_MAX_BYTES)
+    if not isinstance(max_bytes, int) or max_bytes <= 0:
+        bad("max_record_bytes", "must be a positive number of bytes")
+        max_bytes = DEFAULT_MAX_BYTES
+    if problems:
+        raise ValidationFailed(problems)
+
+    def folder(key: str, default: str) -> Path:
+        return (root / str(settings.get(key, default))).resolve()
+
+    return Config(
+        root=root,
+        decisions_dir=folder("decisions_dir", "decisions"),
+        diagrams_dir=folder("diagrams_dir", "diagrams"),
+        templates_dir=folder("templates_dir", "templates"),
+        cache_dir=folder("cache_dir", ".adrgen-cache"),
+        statuses=tuple(statuses),
+        max_record_bytes=max_bytes,
+        renderer=renderer,
+        repo_url=str(settings.get("repo_url", "")),
+    )

@@ -1,0 +1,135 @@
+"""Step 4 of the pipeline: draw each decision, and the graph of all of them, as PlantUML text.
+
+The drawing itself lives in Jinja templates (``diagrams/*.puml.j2``); this module hands them
+the model and a few helpers that produce PlantUML *syntax* (aliases, shapes, arrows). Every
+piece of record text reaches the output through the escaping finaliser of
+:mod:`adrgen.plantuml_escape`. The output is a pure function of the records and templates:
+no dates, no randomness, stable order, so it is byte-identical on every run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import jinja2
+
+from adrgen.model import Decision, DecisionSet
+from adrgen.plantuml_escape import PumlSafe
+from adrgen.record import Component, Flow, Option
+from adrgen.templating import render_template
+
+COMPARISON_TEMPLATE = "diagrams/comparison.puml.j2"
+GRAPH_TEMPLATE = "diagrams/decision-graph.puml.j2"
+#: Every template a diagram depends on; a change to any of them makes diagrams stale.
+DIAGRAM_TEMPLATES = [COMPARISON_TEMPLATE, GRAPH_TEMPLATE, "diagrams/skin.puml.j2"]
+#: The graph's file stem. Record stems start with a digit, so it can never clash with one.
+GRAPH_NAME = "decision-graph"
+
+#: How each component kind is drawn. Component-like kinds share PlantUML's component box.
+SHAPES = {
+    "component": "component",
+    "service": "component",
+    "browser": "component",
+    "database": "database",
+    "queue": "queue",
+    "actor": "actor",
+    "cloud": "cloud",
+    "node": "node",
+    "storage": "storage",
+    "file": "file",
+}
+
+
+@dataclass(frozen=True)
+class DiagramSource:
+    """One diagram to write: its file stem in ``diagrams/`` and its PlantUML text."""
+
+    name: str
+    text: str
+    #: The record it was drawn from ("" for the decision graph).
+    origin: str = ""
+
+
+def alias(option_index: int, component_id: str) -> PumlSafe:
+    """The PlantUML alias of a component: unique per diagram, never derived from free text."""
+    return PumlSafe(f"o{option_index}_{component_id}")
+
+
+def arrow(flow: Flow) -> PumlSafe:
+    """PlantUML arrow syntax for a flow: ``-down->``, ``..>``."""
+    line = "." if flow.style == "dashed" else "-"
+    if flow.direction:
+        return PumlSafe(f"{line}{flow.direction}{line}>")
+    return PumlSafe(f"{line}{line}>")
+
+
+def shape(component: Component) -> PumlSafe:
+    """The PlantUML keyword for a component's kind."""
+    return PumlSafe(SHAPES[component.kind])
+
+
+def note_anchor(option: Option) -> str | None:
+    """The component an option's note attaches to."""
+    if option.note_on:
+        return option.note_on
+    return option.components[0].id if option.components else None
+
+
+_STEREOTYPE_SAFE = re.compile(r"[^a-z0-9_]+")
+
+
+def status_stereotype(status: str) -> PumlSafe:
+    """A status as a PlantUML stereotype name (statuses can come from project config)."""
+    return PumlSafe(_STEREOTYPE_SAFE.sub("_", status.lower()).strip("_") or "status")
+
+
+def comparison_diagram(decision: Decision, env: jinja2.Environment) -> DiagramSource:
+    """The comparison diagram of one decision, shaped like the seed brainstorm."""
+    record = decision.record
+    text = render_template(
+        env,
+        COMPARISON_TEMPLATE,
+        decision=decision,
+        record=record,
+        requirements=record.requirements,
+        chosen=decision.chosen,
+        chosen_load=decision.chosen_load,
+        alias=alias,
+        arrow=arrow,
+        shape=shape,
+        note_anchor=note_anchor,
+    )
+    return DiagramSource(name=decision.name, text=text, origin=decision.source.as_posix())
+
+
+def decision_graph(decisions: DecisionSet, env: jinja2.Environment) -> DiagramSource:
+    """One diagram of all records and their supersedes / relates-to links."""
+    edges: list[tuple[int, int, str]] = []
+    for decision in decisions:
+        links = decision.record.links
+        edges.extend((decision.number, target, "supersedes") for target in sorted(links.supersedes))
+        edges.extend(
+            (decision.number, target, "relates")
+            for target in sorted(links.relates_to)
+            if decision.number < target  # both ends list it; draw it once
+        )
+    numbers = {d.number for d in decisions}
+    edges = [e for e in edges if e[1] in numbers]
+    statuses = sorted({d.status for d in decisions})
+    text = render_template(
+        env,
+        GRAPH_TEMPLATE,
+        decisions=list(decisions),
+        edges=edges,
+        statuses=statuses,
+        stereotype=status_stereotype,
+    )
+    return DiagramSource(name=GRAPH_NAME, text=text)
+
+
+def all_diagrams(decisions: DecisionSet, env: jinja2.Environment) -> list[DiagramSource]:
+    """Every diagram of the repository, in a stable order."""
+    sources: Sequence[DiagramSource] = [comparison_diagram(d, env) for d in decisions]
+    return [*sources, decision_graph(decisions, env)]

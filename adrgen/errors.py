@@ -1,0 +1,125 @@
+"""The one error hierarchy of adrgen.
+
+Every failure a user can cause is an :class:`AdrgenError`. Front ends translate it once:
+the CLI into an exit code and one line per problem, the MkDocs plugin into a ``PluginError``.
+Nothing else in the package prints or exits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one place in one file.
+
+    Rendered as ``path:line:col: field.path: message``. ``line`` and ``col`` are 1-based;
+    0 means "the file as a whole". ``field`` is the dotted path inside the record, empty when
+    the problem is not about a field (a YAML syntax error, an unreadable file).
+    """
+
+    path: str
+    line: int
+    col: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}:{self.col}"
+        if self.field:
+            return f"{where}: {self.field}: {self.message}"
+        return f"{where}: {self.message}"
+
+
+def display_path(path: Path | str) -> str:
+    """Return ``path`` relative to the working directory when it lies below it.
+
+    Messages name files the way the user typed them in a shell, so an editor or terminal can
+    jump to them; absolute paths are kept for files elsewhere.
+    """
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return p.as_posix()
+
+
+class AdrgenError(Exception):
+    """Base of every error adrgen reports to a user."""
+
+    exit_code = 1
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """The problems behind this error; empty for errors that are not about a place."""
+        return ()
+
+    def lines(self) -> list[str]:
+        """One line per problem, the way the CLI prints them."""
+        if self.problems:
+            return [str(p) for p in self.problems]
+        return [str(self)]
+
+
+class ValidationFailed(AdrgenError):
+    """One or more records are invalid. Carries every problem found, not just the first."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self._problems = tuple(sorted(set(problems)))
+        count = len(self._problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem, sorted by file and position."""
+        return self._problems
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self._problems)
+
+
+class ConfigError(AdrgenError):
+    """The project configuration (``adrgen.toml`` or plugin options) is wrong."""
+
+
+class TemplateError(AdrgenError):
+    """A Jinja template could not be loaded or rendered."""
+
+
+class RenderError(AdrgenError):
+    """PlantUML failed on one or more diagrams."""
+
+    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
+        super().__init__(message)
+        self._problems = tuple(problems)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem, sorted by file and position."""
+        return self._problems
+
+
+class OutputError(AdrgenError):
+    """Writing generated files failed; the previous output was left as it was."""
+
+
+class LockedError(AdrgenError):
+    """Another adrgen run holds the output lock of this repository."""
+
+
+class StaleOutput(AdrgenError):
+    """``adrgen check`` found generated files that do not match their sources."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self._problems = tuple(sorted(set(problems)))
+        super().__init__(f"{len(self._problems)} generated file(s) out of date")
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem, sorted by file and position."""
+        return self._problems

@@ -1,0 +1,158 @@
+"""Step 5 of the pipeline: replace an output folder whole, or not at all.
+
+Generated folders (``diagrams/``, ``site/``) are built beside the target under a temporary
+name and then swapped in with one ``rename``. On Linux the swap is a single
+``renameat2(RENAME_EXCHANGE)``, so at every instant the target is either the complete old
+folder or the complete new one; ``kill -9`` at any point leaves no truncated file behind.
+Leftovers of a killed run are cleaned up (or, if the target itself vanished in the fallback
+path, restored) by :func:`recover` at the start of the next run.
+
+A per-repository lock (``flock``, released by the kernel when a process dies) keeps two runs
+from building into the same folder at once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from adrgen.errors import LockedError, OutputError, display_path
+
+_STAGING = ".adrgen-new-"
+_RETIRED = ".adrgen-old-"
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _renameat2_exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths. False when the kernel or libc cannot do it."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        func = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = func(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def _siblings(target: Path, marker: str) -> list[Path]:
+    prefix = f".{target.name}{marker}"
+    if not target.parent.is_dir():
+        return []
+    return sorted(p for p in target.parent.iterdir() if p.name.startswith(prefix))
+
+
+def recover(target: Path) -> None:
+    """Clean up after a run that was killed while replacing ``target``."""
+    retired = _siblings(target, _RETIRED)
+    if not target.exists() and retired:
+        # Killed between the two renames of the fallback path: put the old folder back.
+        os.rename(retired[-1], target)
+        retired = retired[:-1]
+    for leftover in [*retired, *_siblings(target, _STAGING)]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def replace_dir(
+    target: Path, files: Mapping[str, bytes | Path], *, keep_dotfiles: bool = True
+) -> None:
+    """Make ``target`` hold exactly ``files`` (relative name → bytes, or a file to link/copy).
+
+    Dot-files already in ``target`` (``.gitattributes``, ``.gitkeep``) are carried over.
+    Raises :class:`OutputError` and leaves ``target`` untouched if anything fails.
+    """
+    staging = target.parent / f".{target.name}{_STAGING}{os.getpid()}"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        if keep_dotfiles and target.is_dir():
+            for hidden in target.iterdir():
+                if hidden.name.startswith(".") and hidden.is_file() and hidden.name not in files:
+                    shutil.copy2(hidden, staging / hidden.name)
+        for name, content in sorted(files.items()):
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, Path):
+                try:
+                    os.link(content, path)  # unchanged files: no copy, no new bytes
+                except OSError:
+                    shutil.copy2(content, path)
+            else:
+                path.write_bytes(content)
+        _swap_in(staging, target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(
+            f"could not write {display_path(target)}: {exc}; it was left as it was"
+        ) from None
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if _renameat2_exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the old content
+        return
+    retired = target.parent / f".{target.name}{_RETIRED}{os.getpid()}"
+    os.rename(target, retired)
+    os.rename(staging, target)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def write_file_atomic(path: Path, content: bytes) -> None:
+    """Write one file through a temporary sibling and ``os.replace``."""
+    tmp = path.with_name(f".{path.name}.adrgen-tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"could not write {display_path(path)}: {exc}") from None
+
+
+@contextmanager
+def repository_lock(cache_dir: Path) -> Iterator[None]:
+    """Hold the repository's output lock, or fail at once with a clear message."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        handle = (cache_dir / "lock").open("a+")
+    except OSError as exc:
+        raise OutputError(f"cannot create the lock in {display_path(cache_dir)}: {exc}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LockedError(
+                f"another adrgen run ({holder}) is writing output in this repository; "
+                "wait for it to finish and run again"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)

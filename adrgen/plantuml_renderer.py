@@ -1,0 +1,308 @@
+"""Turning ``.puml`` text into SVG: one PlantUML process for a whole batch.
+
+A JVM start costs about 0.6 s and a diagram in a warm process about 25 ms, so every stale
+diagram of a run goes through a single ``plantuml -pipe`` process:
+
+* ``-pipedelimitor`` with a random token per process, because a label could contain any
+  fixed one;
+* ``-nometadata``, because otherwise each SVG embeds its whole source and Java/OS details;
+* ``-timeout`` per diagram, plus an overall deadline on our side;
+* PlantUML reports syntax errors only on stderr and in its exit code (the SVG is an error
+  picture), so both are read, and each error is tied back to its diagram.
+
+Renderers: the local ``plantuml`` command, ``java -jar plantuml.jar``, or a PlantUML server.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import urllib.error
+import urllib.request
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from adrgen.config import RendererConfig
+
+
+class RendererUnavailable(Exception):
+    """No renderer could be started; diagrams are written as ``.puml`` only."""
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """The outcome for one diagram of a batch: SVG text, or an error with a 1-based line."""
+
+    svg: str = ""
+    error: str = ""
+    line: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when the diagram rendered."""
+        return not self.error
+
+
+class Renderer(Protocol):
+    """Something that turns PlantUML sources into SVG, a batch at a time."""
+
+    def identity(self) -> str:
+        """A string that changes whenever the output could change (name and version)."""
+        ...
+
+    def render(self, sources: Sequence[str]) -> list[RenderResult]:
+        """Render every source; one result per source, in order."""
+        ...
+
+
+# Options that shape the output; part of every cache key.
+OUTPUT_OPTIONS = ("-tsvg", "-nometadata", "-charset", "UTF-8")
+
+_ERROR_SVG = re.compile(r"\[From string \(line (\d+)\)")
+
+
+def _user_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(base) / "adrgen"
+
+
+class PipeRenderer:
+    """A local PlantUML (command or jar), driven through ``-pipe``."""
+
+    def __init__(self, argv: Sequence[str], config: RendererConfig, *, jar: str = "") -> None:
+        self.argv = list(argv)
+        self.config = config
+        self.jar = jar
+        self._identity: str | None = None
+
+    def _stamp(self) -> str:
+        """Size and mtime of the executable (and jar): a cheap "has it changed" check."""
+        parts = []
+        for candidate in (self.argv[0], self.jar or _jar_of_script(self.argv[0])):
+            if not candidate:
+                continue
+            try:
+                st = Path(candidate).resolve().stat()
+                parts.append(f"{Path(candidate).resolve()}:{st.st_size}:{st.st_mtime_ns}")
+            except OSError:
+                parts.append(candidate)
+        return "|".join(parts)
+
+    def identity(self) -> str:
+        """``plantuml -version``'s first line, memoised per installed binary.
+
+        Asking costs a JVM start, so the answer is kept in the user cache keyed by the
+        binary's size and mtime: a no-op build then starts no PlantUML process at all.
+        """
+        if self._identity is not None:
+            return self._identity
+        stamp = self._stamp()
+        memo_file = _user_cache_dir() / "renderer-versions.json"
+        try:
+            memo = json.loads(memo_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            memo = {}
+        if stamp in memo:
+            self._identity = str(memo[stamp])
+            return self._identity
+        try:
+            proc = subprocess.run(
+                [*self.argv, "-version"],
+                capture_output=True,
+                timeout=self.config.timeout,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise RendererUnavailable(f"cannot run {self.argv[0]}: {exc}") from None
+        first = proc.stdout.decode("utf-8", "replace").strip().splitlines()
+        if proc.returncode != 0 or not first or "PlantUML" not in first[0]:
+            raise RendererUnavailable(f"{self.argv[0]} -version did not answer like PlantUML")
+        self._identity = first[0].strip()
+        memo[stamp] = self._identity
+        try:
+            memo_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = memo_file.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(memo, sort_keys=True, indent=1), encoding="utf-8")
+            os.replace(tmp, memo_file)
+        except OSError:
+            pass  # a read-only home only costs a JVM start next time
+        return self._identity
+
+    def render(self, sources: Sequence[str]) -> list[RenderResult]:
+        """Render all sources in one process."""
+        if not sources:
+            return []
+        for source in sources:
+            # A diagram without @enduml makes a -pipe process wait forever for the rest.
+            body = source.strip()
+            if not (
+                body.startswith("@start") and body.endswith(("@enduml", "@endmindmap", "@endgantt"))
+            ):
+                raise ValueError("every diagram must start with @start… and end with @end…")
+        delimiter = "adrgen-" + secrets.token_hex(16)
+        argv = [
+            *self.argv,
+            *OUTPUT_OPTIONS,
+            "-pipe",
+            "-pipedelimitor",
+            delimiter,
+            "-timeout",
+            str(self.config.timeout),
+        ]
+        payload = "\n".join(s.rstrip("\n") + "\n" for s in sources).encode("utf-8")
+        env = dict(os.environ)
+        env["JAVA_TOOL_OPTIONS"] = " ".join(
+            [env.get("JAVA_TOOL_OPTIONS", ""), *self.config.jvm_options]
+        ).strip()
+        deadline = 30 + self.config.timeout * len(sources)
+        try:
+            proc = subprocess.run(
+                argv, input=payload, capture_output=True, timeout=deadline, env=env, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise RendererUnavailable(f"PlantUML did not finish within {deadline} s") from None
+        except OSError as exc:
+            raise RendererUnavailable(f"cannot run {self.argv[0]}: {exc}") from None
+        out = proc.stdout.decode("utf-8", "replace")
+        chunks = [c.strip() for c in out.split(delimiter)]
+        if chunks and not chunks[-1]:
+            chunks.pop()
+        if len(chunks) != len(sources):
+            detail = proc.stderr.decode("utf-8", "replace").strip()[-500:]
+            raise RendererUnavailable(
+                f"PlantUML returned {len(chunks)} diagrams for {len(sources)} "
+                f"(exit {proc.returncode}): {detail}"
+            )
+        return _attribute_errors(chunks, proc.returncode, proc.stderr.decode("utf-8", "replace"))
+
+
+def _attribute_errors(chunks: list[str], returncode: int, stderr: str) -> list[RenderResult]:
+    """Tie PlantUML's stderr report back to the diagrams it concerns.
+
+    stderr lists, per failed diagram and in batch order, ``ERROR``, the 0-based line and a
+    message; each failed diagram's SVG is an error picture naming the line. Anything else
+    on stderr (a Java exception: PlantUML still exits 0 then) fails the diagrams whose SVG
+    shows an error, or the whole batch if none does.
+    """
+    reports = re.findall(r"^ERROR\n(\d+)\n(.*)$", stderr, flags=re.MULTILINE)
+    marked = [
+        i
+        for i, chunk in enumerate(chunks)
+        if _ERROR_SVG.search(chunk) or "An error has occured" in chunk
+    ]
+    results = [RenderResult(svg=chunk) for chunk in chunks]
+    failed = returncode != 0 or bool(reports) or "Exception" in stderr
+    if not failed and not marked:
+        return results
+    if not marked:
+        reason = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {returncode}"
+        return [RenderResult(error=f"PlantUML failed on this batch: {reason}") for _ in chunks]
+    for position, index in enumerate(marked):
+        line_match = _ERROR_SVG.search(chunks[index])
+        line = int(line_match.group(1)) if line_match else 0
+        message = "PlantUML could not draw this diagram"
+        if position < len(reports):
+            line = int(reports[position][0]) + 1
+            message = reports[position][1].strip() or message
+        results[index] = RenderResult(error=message, line=line)
+    return results
+
+
+def _jar_of_script(command: str) -> str:
+    """The jar a wrapper script such as Debian's ``/usr/bin/plantuml`` runs, if visible."""
+    path = shutil.which(command)
+    if not path:
+        return ""
+    try:
+        head = Path(path).read_bytes()[:8192].decode("utf-8", "replace")
+    except OSError:
+        return ""
+    match = re.search(r"-jar\s+(\S+\.jar)", head)
+    return match.group(1) if match else ""
+
+
+_PLANTUML_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+_STD_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def encode_for_server(source: str) -> str:
+    """PlantUML's URL encoding: raw deflate, then its own base64 alphabet."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = compressor.compress(source.encode("utf-8")) + compressor.flush()
+    std = base64.b64encode(data).decode("ascii").rstrip("=")
+    return std.translate(str.maketrans(_STD_ALPHABET, _PLANTUML_ALPHABET))
+
+
+class ServerRenderer:
+    """A PlantUML server (``plantuml/plantuml-server`` or compatible) over HTTP."""
+
+    def __init__(self, url: str, config: RendererConfig) -> None:
+        self.url = url.rstrip("/")
+        self.config = config
+
+    def identity(self) -> str:
+        """The server URL: its version is not exposed, so the URL stands for it."""
+        return f"server:{self.url}"
+
+    def render(self, sources: Sequence[str]) -> list[RenderResult]:
+        """Render each source with one GET."""
+        results = []
+        for source in sources:
+            request = urllib.request.Request(f"{self.url}/svg/{encode_for_server(source)}")
+            try:
+                with urllib.request.urlopen(request, timeout=self.config.timeout) as response:
+                    svg = response.read().decode("utf-8", "replace")
+                    error = response.headers.get("X-PlantUML-Diagram-Error", "")
+                    line = int(response.headers.get("X-PlantUML-Diagram-Error-Line", "0") or 0)
+            except urllib.error.HTTPError as exc:
+                body = exc.read().decode("utf-8", "replace")
+                error = exc.headers.get("X-PlantUML-Diagram-Error", f"HTTP {exc.code}")
+                line = int(exc.headers.get("X-PlantUML-Diagram-Error-Line", "0") or 0)
+                results.append(RenderResult(svg=body, error=error, line=line))
+                continue
+            except (urllib.error.URLError, OSError) as exc:
+                raise RendererUnavailable(
+                    f"PlantUML server {self.url} unreachable: {exc}"
+                ) from None
+            results.append(RenderResult(svg=svg, error=error, line=line))
+        return results
+
+
+def make_renderer(config: RendererConfig) -> Renderer | None:
+    """The configured renderer, or ``None`` when there is none (``kind = "none"`` or not found)."""
+    kind = config.kind
+    if kind == "none":
+        return None
+    if kind == "server":
+        return ServerRenderer(config.server, config)
+    if kind == "jar":
+        if not Path(config.jar).is_file():
+            raise RendererUnavailable(f"plantuml.jar not found at {config.jar}")
+        java = shutil.which(config.java)
+        if java is None:
+            raise RendererUnavailable(f"{config.java!r} not found; the jar renderer needs Java")
+        return PipeRenderer([java, *config.jvm_options, "-jar", config.jar], config, jar=config.jar)
+    command = shutil.which(config.command)
+    if command is None:
+        if kind == "auto":
+            return None
+        raise RendererUnavailable(f"PlantUML command {config.command!r} not found on PATH")
+    return PipeRenderer([command], config)
+
+
+def cache_key(source: str, identity: str) -> str:
+    """The content-hash key of one diagram: its source, the renderer, and the options."""
+    digest = hashlib.sha256()
+    for part in (identity, " ".join(OUTPUT_OPTIONS), source):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
