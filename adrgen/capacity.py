@@ -88,9 +88,8 @@ def _resolve(
         raise LoadModelError(field, "is required for this load model")
     if isinstance(raw, int) and not isinstance(raw, bool):
         return Quantity(float(raw)), ""
-    if raw in requirements:
-        quantity = requirements[raw]
-        return quantity, raw
+    if isinstance(raw, str) and raw in requirements:
+        return requirements[raw], raw
     try:
         return Quantity.parse(raw), ""
     except ValueError:

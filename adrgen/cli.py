@@ -102,6 +102,32 @@ def cmd_schema(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def add_common_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """--root, --quiet and --verbose, accepted before or after the command name.
+
+    On a subcommand the defaults are suppressed, so an option given before the command is
+    not reset by the subcommand's parser.
+    """
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--root", metavar="DIR", default=default(None), help="the docs repository (default: .)"
+    )
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default(False),
+        help="only warnings and errors",
+    )
+    noise.add_argument(
+        "-v", "--verbose", action="store_true", default=default(False), help="print more detail"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (public so the docs and tests can inspect the commands)."""
     parser = argparse.ArgumentParser(
@@ -113,22 +139,19 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"adrgen {__version__}")
-    parser.add_argument(
-        "--root", metavar="DIR", help="the docs repository (default: current folder)"
-    )
-    noise = parser.add_mutually_exclusive_group()
-    noise.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
-    noise.add_argument("-v", "--verbose", action="store_true", help="print more detail")
+    add_common_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str, example: str) -> argparse.ArgumentParser:
-        return commands.add_parser(
+        sub = commands.add_parser(
             name,
             help=help_text,
             description=help_text,
             epilog=f"example:\n  {example}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        add_common_options(sub, defaults=False)
+        return sub
 
     validate = command(
         "validate",

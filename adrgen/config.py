@@ -9,6 +9,7 @@ problem in the file is reported at once, like the records themselves.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -81,9 +82,11 @@ def load_config(root: Path | None = None, **overrides: Any) -> Config:
     root = (root or Path.cwd()).resolve()
     settings: dict[str, Any] = {}
     path = root / CONFIG_FILE
+    text = ""
     if path.is_file():
         try:
-            settings = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            settings = tomllib.loads(text)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
             raise ConfigError(f"{display_path(path)}:1:1: cannot read settings: {exc}") from None
         settings = dict(settings.get("tool", {}).get("adrgen", settings))
@@ -96,14 +99,28 @@ def load_config(root: Path | None = None, **overrides: Any) -> Config:
     env_renderer = os.environ.get("ADRGEN_RENDERER")
     if env_renderer:
         settings["renderer"] = {**settings.get("renderer", {}), "kind": env_renderer}
-    return _build(root, settings, display_path(path))
+    return _build(root, settings, display_path(path), text)
 
 
-def _build(root: Path, settings: Mapping[str, Any], shown: str) -> Config:
+def _key_line(text: str, key: str) -> int:
+    """The line where a (possibly dotted) key is set; tomllib keeps no positions."""
+    *tables, name = key.split(".")
+    section = "" if not tables else ".".join(tables)
+    current = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            current = stripped.strip("[]").strip().removeprefix("tool.adrgen").strip(".")
+        elif current == section and re.match(rf"{re.escape(name)}\s*=", stripped):
+            return number
+    return 1
+
+
+def _build(root: Path, settings: Mapping[str, Any], shown: str, text: str = "") -> Config:
     problems: list[Problem] = []
 
     def bad(key: str, message: str) -> None:
-        problems.append(Problem(shown, 1, 1, key, message))
+        problems.append(Problem(shown, _key_line(text, key), 1, key, message))
 
     for key in sorted(set(settings) - _TOP_KEYS):
         bad(key, f"unknown setting; known: {', '.join(sorted(_TOP_KEYS))}")

@@ -88,12 +88,17 @@ def status_stereotype(status: str) -> PumlSafe:
 def comparison_diagram(decision: Decision, env: jinja2.Environment) -> DiagramSource:
     """The comparison diagram of one decision, shaped like the seed brainstorm."""
     record = decision.record
+    # The bottom note names the requirements the chosen load figure was computed from
+    # ("For 1000 users, 30s latency requirement:"), or all of them when there is none.
+    load = decision.chosen_load
+    used = {load.clients_name, load.interval_name} if load else set(record.requirements)
+    requirements = {k: v for k, v in record.requirements.items() if k in used}
     text = render_template(
         env,
         COMPARISON_TEMPLATE,
         decision=decision,
         record=record,
-        requirements=record.requirements,
+        requirements=requirements,
         chosen=decision.chosen,
         chosen_load=decision.chosen_load,
         alias=alias,

@@ -27,7 +27,7 @@ from adrgen.errors import Problem, ValidationFailed, display_path
 
 # libyaml's parser is several times faster than the pure-Python one; both compose the same
 # nodes, so positions and behaviour do not depend on which one is installed.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: A record is a page of prose and a few lists; 1 MiB is generous by two orders of magnitude.
 DEFAULT_MAX_BYTES = 1024 * 1024
@@ -242,6 +242,10 @@ class _Builder:
         try:
             return self.loader.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                # `2024-02-30` looks like a date but is none. Keep the text, so validation
+                # reports it against its field along with every other problem.
+                return node.value
             raise self.error(node, f"invalid value {node.value!r}: {exc}") from None
 
     def mapping(

@@ -58,6 +58,17 @@ def escape_line(text: str) -> str:
     return "".join(out)
 
 
+def escape_block(text: str) -> PumlSafe:
+    """Escape text for the body of a multi-line block (a note), one source line per line.
+
+    Inside ``note … end note`` PlantUML shows ``\\n`` literally, so line breaks in the
+    text become real source lines; each is escaped as a line of its own, which also guards
+    its start (``end note``, ``@enduml``, ``!include``).
+    """
+    lines = _LINE_BREAKS.sub("\n", str(text)).split("\n")
+    return PumlSafe("\n".join(escape_line(line) for line in lines))
+
+
 class PumlSafe(str):
     """Text already valid as PlantUML source; the template finaliser passes it through."""
 

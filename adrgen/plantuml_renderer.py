@@ -158,7 +158,8 @@ class PipeRenderer:
             "-timeout",
             str(self.config.timeout),
         ]
-        payload = "\n".join(s.rstrip("\n") + "\n" for s in sources).encode("utf-8")
+        # No blank line between diagrams: PlantUML counts error lines from the previous @enduml.
+        payload = "".join(s.rstrip("\n") + "\n" for s in sources).encode("utf-8")
         env = dict(os.environ)
         env["JAVA_TOOL_OPTIONS"] = " ".join(
             [env.get("JAVA_TOOL_OPTIONS", ""), *self.config.jvm_options]

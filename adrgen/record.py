@@ -12,10 +12,12 @@ Checks that need more than one field or more than one record live in :mod:`adrge
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -147,12 +149,6 @@ class Flow(_Model):
     style: Literal["solid", "dashed"] = "solid"
 
 
-def _concern_from_text(raw: object) -> object:
-    return (
-        {"text": raw} if isinstance(raw, (str, int, float)) and not isinstance(raw, bool) else raw
-    )
-
-
 class SecurityConcern(_Model):
     """One security concern; written as plain text or as ``{text, severity}``."""
 
@@ -160,7 +156,13 @@ class SecurityConcern(_Model):
     severity: Severity | None = None
 
 
-ConcernField = Annotated[SecurityConcern, BeforeValidator(_concern_from_text)]
+def _concern_from_text(value: SecurityConcern | str) -> SecurityConcern:
+    return SecurityConcern(text=value) if isinstance(value, str) else value
+
+
+# Declared as a union so the JSON Schema tells editors that both spellings are fine; the
+# validator then normalises, so code and templates always see a SecurityConcern.
+ConcernField = Annotated[SecurityConcern | Text, AfterValidator(_concern_from_text)]
 
 
 class LoadModel(_Model):
@@ -282,7 +284,9 @@ class Record(_Model):
     def _known_status(cls, value: str, info: ValidationInfo) -> str:
         allowed = statuses_from(info.context)
         if value not in allowed:
-            raise ValueError(f"{value!r} is not a status; use one of: {', '.join(allowed)}")
+            close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"{value!r} is not a status; use one of: {', '.join(allowed)}{hint}")
         return value
 
     @property

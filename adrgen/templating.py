@@ -42,6 +42,15 @@ def _search_path(project_templates: Path | None) -> tuple[str, ...]:
     return tuple(dirs)
 
 
+def template_search_path(project_templates: Path | None = None) -> tuple[str, ...]:
+    """The folders templates are looked up in, the project's own first.
+
+    Public so other template environments (the site's pages) and watchers (``mkdocs serve``)
+    use the same lookup as the diagrams.
+    """
+    return _search_path(project_templates)
+
+
 @lru_cache(maxsize=8)
 def _diagram_environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
@@ -56,6 +65,7 @@ def _diagram_environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
         keep_trailing_newline=True,
     )
     env.filters["raw"] = plantuml_escape.raw
+    env.filters["block"] = plantuml_escape.escape_block
     return env
 
 

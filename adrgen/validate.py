@@ -16,7 +16,7 @@ import re
 import types
 import typing
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -104,7 +104,7 @@ def _data_loc(data: Any, loc: Sequence[Any], error_type: str) -> DataPath:
 _IDENTIFIER_HELP = "start with a letter, then use letters, digits or _ (at most 64 characters)"
 
 
-def _message(error: dict[str, Any], loc: DataPath) -> str:
+def _message(error: Mapping[str, Any], loc: DataPath) -> str:
     kind = error["type"]
     value = error.get("input")
     ctx = error.get("ctx") or {}
@@ -113,12 +113,21 @@ def _message(error: dict[str, Any], loc: DataPath) -> str:
     if kind == "extra_forbidden":
         model = _model_at(loc[:-1])
         names = [(f.alias or n) for n, f in model.model_fields.items()] if model else []
-        return "unknown field" + _suggest(str(loc[-1]), names)
+        hint = _suggest(str(loc[-1]), names)
+        if not hint and " " in str(loc[-1]):
+            # `{text: a, b, severity: high}`: the comma ended the text and made `b` a key.
+            hint = "; inside {…} a comma ends the value: put text with commas in quotes"
+        return "unknown field" + hint
     if kind in ("literal_error", "enum"):
         expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         hint = _suggest(str(value), expected) if isinstance(value, str) else ""
         return f"{value!r} is not one of: {', '.join(expected)}{hint}"
     if kind == "string_type":
+        if isinstance(value, bool):
+            return (
+                f"expected text, got {_yaml_type(value)} (YAML reads yes/no/on/off/true/false "
+                "unquoted as booleans: put the text in quotes)"
+            )
         return f"expected text, got {_yaml_type(value)}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"expected a whole number, got {value!r}"
@@ -162,6 +171,14 @@ def _shape_problems(doc: LoadedDocument, exc: ValidationError) -> list[Problem]:
         message = _message(error, loc)
         if (message, error["type"] == "extra_forbidden") not in grouped[loc]:
             grouped[loc].append((message, error["type"] == "extra_forbidden"))
+    # "unknown field 'complexty'; did you mean 'complexity'?" already says what is missing.
+    for loc, messages in list(grouped.items()):
+        for message, is_unknown in messages:
+            suggested = re.search(r"did you mean '([^']+)'\?$", message) if is_unknown else None
+            if suggested and grouped.get((*loc[:-1], suggested.group(1))) == [
+                ("required field is missing", False)
+            ]:
+                del grouped[(*loc[:-1], suggested.group(1))]
     problems = []
     for loc, messages in grouped.items():
         # A value that fits none of a union's members gets one line, not one per member.

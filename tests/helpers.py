@@ -1,0 +1,36 @@
+"""Plain helpers shared by the tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+HAS_PLANTUML = shutil.which("plantuml") is not None
+
+MINIMAL_RECORD = """\
+title: A small decision
+status: proposed
+date: 2024-01-01
+options:
+  - id: a
+    name: Option A
+    complexity: low
+    time: 1 week
+"""
+
+
+def write_record(root: Path, name: str, text: str) -> Path:
+    """Write a record file into ``root/decisions``."""
+    path = root / "decisions" / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def svg_texts(svg: str) -> list[str]:
+    """The text lines an SVG shows, decoded (PlantUML writes spaces as no-break spaces)."""
+    return [
+        html.unescape(t).replace("\xa0", " ") for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    ]

@@ -1,0 +1,215 @@
+"""render: one PlantUML batch, a content-hash cache, atomic writes, no PlantUML needed."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from adrgen.config import Config, load_config
+from adrgen.errors import LockedError, RenderError, TemplateError, ValidationFailed
+from adrgen.output import recover, repository_lock
+from adrgen.pipeline import render_diagrams
+from tests.helpers import MINIMAL_RECORD, write_record
+
+RECORD = (
+    MINIMAL_RECORD
+    + """\
+    components:
+      - {id: web, kind: browser, label: Browser}
+      - {id: api, kind: service, label: API}
+    flows:
+      - {from: web, to: api, direction: down, label: GET /things}
+"""
+)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.is_dir() else {}
+
+
+@pytest.fixture
+def three_records(docs_repo: Path) -> Path:
+    for number in (1, 2, 3):
+        write_record(
+            docs_repo,
+            f"000{number}-r{number}.yaml",
+            RECORD.replace("A small decision", f"Decision {number}"),
+        )
+    return docs_repo
+
+
+@pytest.fixture
+def counting_plantuml(docs_repo: Path) -> Path:
+    """A `plantuml` wrapper that logs each start, then runs the real one."""
+    log = docs_repo.parent / "plantuml-starts.log"
+    wrapper = docs_repo.parent / "plantuml-counting"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> {log}\nexec plantuml "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+    return wrapper
+
+
+def starts(wrapper: Path) -> list[str]:
+    log = wrapper.parent / "plantuml-starts.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def config_with(wrapper: Path) -> Config:
+    return load_config(renderer={"kind": "command", "command": str(wrapper)})
+
+
+@pytest.mark.plantuml
+def test_one_process_renders_every_stale_diagram(
+    three_records: Path, counting_plantuml: Path
+) -> None:
+    report = render_diagrams(config_with(counting_plantuml))
+    assert report.rendered == ["0001-r1", "0002-r2", "0003-r3", "decision-graph"]
+    renders = [s for s in starts(counting_plantuml) if "-pipe" in s]
+    assert len(renders) == 1
+    assert (
+        "-nometadata" in renders[0] and "-timeout" in renders[0] and "-pipedelimitor" in renders[0]
+    )
+    names = sorted(p.name for p in (three_records / "diagrams").iterdir())
+    assert names == sorted(f"{n}.{ext}" for n in report.rendered for ext in ("puml", "svg"))
+
+
+@pytest.mark.plantuml
+def test_unchanged_diagrams_are_never_rendered_again(
+    three_records: Path, counting_plantuml: Path
+) -> None:
+    config = config_with(counting_plantuml)
+    render_diagrams(config)
+    before = snapshot(three_records / "diagrams")
+    count = len(starts(counting_plantuml))
+    report = render_diagrams(config)
+    assert report.rendered == [] and report.reused == 4 and not report.changed
+    assert len(starts(counting_plantuml)) == count  # not even `-version`: it is memoised
+    assert snapshot(three_records / "diagrams") == before  # byte-identical
+
+
+@pytest.mark.plantuml
+def test_editing_one_record_rerenders_it_and_the_graph_only(
+    three_records: Path, counting_plantuml: Path
+) -> None:
+    config = config_with(counting_plantuml)
+    render_diagrams(config)
+    path = three_records / "decisions" / "0002-r2.yaml"
+    path.write_text(path.read_text().replace("GET /things", "GET /other"))
+    report = render_diagrams(config)
+    assert report.rendered == ["0002-r2"]
+    path.write_text(path.read_text().replace("Decision 2", "Decision two"))
+    assert render_diagrams(config).rendered == ["0002-r2", "decision-graph"]
+    # Undoing the edit is served from the local cache: nothing is drawn.
+    path.write_text(
+        path.read_text().replace("Decision two", "Decision 2").replace("GET /other", "GET /things")
+    )
+    assert render_diagrams(config).rendered == []
+
+
+@pytest.mark.plantuml
+def test_force_redraws_identical_bytes(three_records: Path) -> None:
+    render_diagrams(load_config())
+    before = snapshot(three_records / "diagrams")
+    report = render_diagrams(load_config(), force=True)
+    assert len(report.rendered) == 4
+    assert snapshot(three_records / "diagrams") == before
+
+
+def test_without_plantuml_puml_files_are_still_written(three_records: Path) -> None:
+    report = render_diagrams(load_config(renderer={"kind": "none"}))
+    assert sorted(p.name for p in (three_records / "diagrams").iterdir()) == [
+        "0001-r1.puml",
+        "0002-r2.puml",
+        "0003-r3.puml",
+        "decision-graph.puml",
+    ]
+    assert report.warnings and "PlantUML not found" in report.warnings[0]
+
+
+def test_auto_renderer_without_plantuml_on_path(
+    three_records: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(three_records))  # nothing called plantuml here
+    report = render_diagrams(load_config())
+    assert report.rendered == [] and "PlantUML not found" in report.warnings[0]
+
+
+@pytest.mark.plantuml
+def test_without_plantuml_current_svgs_stay_and_stale_ones_go(three_records: Path) -> None:
+    render_diagrams(load_config())
+    path = three_records / "decisions" / "0003-r3.yaml"
+    path.write_text(path.read_text().replace("GET /things", "GET /changed"))
+    report = render_diagrams(load_config(renderer={"kind": "none"}))
+    names = {p.name for p in (three_records / "diagrams").iterdir()}
+    assert {"0001-r1.svg", "0002-r2.svg", "decision-graph.svg"} <= names
+    assert "0003-r3.svg" not in names
+    assert report.dropped_svgs == ["0003-r3.svg"]
+
+
+def test_invalid_record_leaves_diagrams_untouched(three_records: Path) -> None:
+    render_diagrams(load_config(renderer={"kind": "none"}))
+    before = snapshot(three_records / "diagrams")
+    write_record(three_records, "0004-bad.yaml", "title: [broken\n")
+    with pytest.raises(ValidationFailed):
+        render_diagrams(load_config(renderer={"kind": "none"}))
+    assert snapshot(three_records / "diagrams") == before
+
+
+@pytest.mark.plantuml
+def test_plantuml_error_names_the_diagram_and_writes_nothing(three_records: Path) -> None:
+    render_diagrams(load_config())
+    before = snapshot(three_records / "diagrams")
+    # A project template override that draws broken PlantUML for one record.
+    override = three_records / "templates" / "diagrams"
+    override.mkdir(parents=True)
+    (override / "comparison.puml.j2").write_text(
+        "@startuml\n{% if decision.number == 2 %}this is ( not plantuml\n{% else %}a -> b\n{% endif %}@enduml\n"
+    )
+    with pytest.raises(RenderError) as caught:
+        render_diagrams(load_config())
+    (problem,) = caught.value.problems
+    assert problem.path == "diagrams/0002-r2.puml"
+    assert problem.line == 2
+    assert "decisions/0002-r2.yaml" in problem.message
+    assert snapshot(three_records / "diagrams") == before
+
+
+def test_template_syntax_error_is_reported(three_records: Path) -> None:
+    override = three_records / "templates" / "diagrams"
+    override.mkdir(parents=True)
+    (override / "comparison.puml.j2").write_text("@startuml\n{% if %}\n@enduml\n")
+    with pytest.raises(TemplateError, match=r"comparison.puml.j2:2:1: template syntax error"):
+        render_diagrams(load_config(renderer={"kind": "none"}))
+
+
+def test_orphans_are_removed_and_dotfiles_kept(three_records: Path) -> None:
+    diagrams = three_records / "diagrams"
+    diagrams.mkdir()
+    (diagrams / "0009-gone.puml").write_text("old")
+    (diagrams / ".gitattributes").write_text("*.svg binary\n")
+    report = render_diagrams(load_config(renderer={"kind": "none"}))
+    assert report.removed == ["0009-gone.puml"]
+    assert not (diagrams / "0009-gone.puml").exists()
+    assert (diagrams / ".gitattributes").read_text() == "*.svg binary\n"
+
+
+def test_a_second_run_waits_for_no_one_it_fails_clearly(three_records: Path) -> None:
+    config = load_config(renderer={"kind": "none"})
+    with repository_lock(config.cache_dir), pytest.raises(LockedError, match=f"pid {os.getpid()}"):
+        render_diagrams(config)
+
+
+def test_leftovers_of_a_killed_run_are_cleaned(three_records: Path) -> None:
+    target = three_records / "diagrams"
+    render_diagrams(load_config(renderer={"kind": "none"}))
+    staging = three_records / ".diagrams.adrgen-new-99999"
+    staging.mkdir()
+    (staging / "half.svg").write_text("<svg")
+    recover(target)
+    assert not staging.exists()
+    # Killed between the two renames of the fallback path: the old folder comes back.
+    os.rename(target, three_records / ".diagrams.adrgen-old-99999")
+    recover(target)
+    assert (target / "0001-r1.puml").is_file()
