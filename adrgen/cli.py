@@ -4,8 +4,8 @@ It parses arguments, calls the pipeline, and turns :class:`~adrgen.errors.Adrgen
 one line per problem and an exit code. It never shows a traceback to a user: unexpected
 errors are reported in one line too (``--verbose`` or ``ADRGEN_DEBUG=1`` shows the trace).
 
-Exit codes: 0 success; 1 invalid records, bad settings or a failed render; 2 usage errors,
-or (``check``) generated files out of date; 3 an internal error; 130 interrupted.
+Exit codes: 0 success; 1 invalid records, bad settings or a failed render or build; 2 usage
+errors, or (``check``) generated files out of date; 3 an internal error; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from adrgen import __version__
 from adrgen.config import RENDERER_KINDS, Config, load_config
-from adrgen.errors import AdrgenError
+from adrgen.errors import AdrgenError, display_path
 from adrgen.pipeline import discover_records, load_decisions, render_diagrams
 from adrgen.record import record_json_schema
 
@@ -92,6 +92,107 @@ def cmd_render(args: argparse.Namespace, console: Console) -> int:
         f"{len(report.diagrams)} diagram(s): {len(report.rendered)} rendered, {report.reused} "
         f"reused, {len(report.removed)} orphan(s) removed; diagrams/ {state}"
     )
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace, console: Console) -> int:
+    """Render diagrams/ and build the site (or, with --pages-only, write the pages)."""
+    import logging
+
+    from adrgen import site  # imports MkDocs: only the commands that need it pay for it
+
+    config = _config(args)
+    config_file = Path(args.config_file) if args.config_file else None
+    level = logging.WARNING if console.quiet else logging.INFO
+    with site.mkdocs_logging(level):
+        if args.pages_only:
+            target = Path(args.pages_only)
+            content = site.build_pages(config, target, config_file=config_file)
+            for warning in content.warnings:
+                console.warn(warning)
+            console.info(
+                f"wrote {len(content.pages)} generated page(s), {len(content.assets)} asset(s) and "
+                f"{len(content.decisions)} record(s) to {target}/; build it with any builder whose "
+                f"docs_dir is {target} (no adrgen plugin needed)"
+            )
+            return EXIT_OK
+        built = site.build_site(
+            config,
+            config_file=config_file,
+            site_dir=Path(args.site_dir) if args.site_dir else None,
+            strict=args.strict,
+            renderer=args.renderer,
+        )
+    console.info(f"site written to {built}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, console: Console) -> int:
+    """Preview the site with live reload (wraps mkdocs serve)."""
+    from adrgen import site
+
+    config = _config(args)
+    with site.mkdocs_logging():
+        site.serve_site(
+            config,
+            config_file=Path(args.config_file) if args.config_file else None,
+            dev_addr=args.dev_addr,
+            renderer=args.renderer,
+            open_in_browser=args.open,
+        )
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    """Fail (exit 2) when diagrams/ is stale or orphaned; write nothing."""
+    from adrgen.check import check
+
+    config = _config(args)
+    count = check(config, require_svg=not args.puml_only)
+    console.info(f"diagrams/ is current ({count} diagram(s))")
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace, console: Console) -> int:
+    """Write the next numbered record."""
+    from adrgen.authoring import new_record
+
+    config = _config(args)
+    made = new_record(config, args.title, status=args.status, supersedes=args.supersedes)
+    print(display_path(made.path))
+    for path in made.updated:
+        console.info(f"updated {display_path(path)}: status superseded, superseded_by linked")
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace, console: Console) -> int:
+    """Set up a docs repository here."""
+    from adrgen.authoring import init_repository
+
+    root = Path(args.root) if args.root else Path.cwd()
+    report = init_repository(root, site_name=args.site_name)
+    for name in report.written:
+        console.info(f"wrote {name}")
+    for name in report.kept:
+        console.info(f"kept  {name} (already there)")
+    console.info("next: adrgen validate && adrgen build && adrgen check")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, console: Console) -> int:
+    """Turn Markdown ADRs (MADR 2/3/4, Nygard/adr-tools) into YAML records."""
+    from adrgen.importer import import_adrs
+
+    config = _config(args)
+    report = import_adrs(
+        [Path(p) for p in args.paths],
+        config.decisions_dir,
+        dry_run=args.dry_run,
+        statuses=config.statuses,
+        renumber=args.renumber,
+    )
+    for line in report.lines():
+        console.info(line)
     return EXIT_OK
 
 
@@ -172,6 +273,99 @@ def build_parser() -> argparse.ArgumentParser:
         "--renderer", choices=RENDERER_KINDS, help="override the configured renderer"
     )
     render.set_defaults(func=cmd_render)
+
+    build = command(
+        "build",
+        "Render diagrams/ and build the site into site/ (atomically), with MkDocs and the "
+        "adrgen plugin.",
+        "adrgen build                       # diagrams/ + site/\n"
+        "  adrgen build --strict              # fail on any MkDocs warning\n"
+        "  adrgen build --pages-only build/docs  # just the pages, for a plugin-less builder",
+    )
+    build.add_argument("--strict", action="store_true", help="fail on MkDocs warnings")
+    build.add_argument(
+        "--pages-only",
+        metavar="DIR",
+        help="write the generated docs folder (pages, diagrams, assets, records) to DIR "
+        "instead of building a site; any builder reading mkdocs.yml can build DIR",
+    )
+    build.add_argument("--site-dir", metavar="DIR", help="where the site goes (default: site_dir)")
+    build.add_argument(
+        "--config-file", metavar="FILE", help="the MkDocs configuration (default: mkdocs.yml)"
+    )
+    build.add_argument(
+        "--renderer", choices=RENDERER_KINDS, help="override the configured renderer"
+    )
+    build.set_defaults(func=cmd_build)
+
+    serve = command(
+        "serve",
+        "Preview the site with live reload (mkdocs serve): editing a record or a template rebuilds it.",
+        "adrgen serve\n  adrgen serve --dev-addr 127.0.0.1:8001",
+    )
+    serve.add_argument(
+        "--dev-addr", metavar="IP:PORT", help="address to serve on (default: 127.0.0.1:8000)"
+    )
+    serve.add_argument(
+        "--config-file", metavar="FILE", help="the MkDocs configuration (default: mkdocs.yml)"
+    )
+    serve.add_argument(
+        "--renderer", choices=RENDERER_KINDS, help="override the configured renderer"
+    )
+    serve.add_argument("--open", action="store_true", help="open the site in a browser")
+    serve.set_defaults(func=cmd_serve)
+
+    check = command(
+        "check",
+        "Exit 2, naming the files, when diagrams/ is stale or orphaned against the records and "
+        "templates (exit 1 when a record is invalid). Writes nothing: for CI and pre-commit.",
+        "adrgen check              # in CI, after adrgen validate\n"
+        "  adrgen check --puml-only  # when diagrams are committed without SVGs",
+    )
+    check.add_argument(
+        "--puml-only", action="store_true", help="do not require an .svg beside each .puml"
+    )
+    check.set_defaults(func=cmd_check)
+
+    new = command(
+        "new",
+        "Write the next numbered record, decisions/NNNN-slug.yaml, ready to fill in.",
+        'adrgen new "Notification delivery"\n'
+        '  adrgen new "Use nh3" --status accepted --supersedes 2',
+    )
+    new.add_argument("title", help="the decision's title; the file's slug comes from it")
+    new.add_argument("--status", default="proposed", help="initial status (default: proposed)")
+    new.add_argument(
+        "--supersedes",
+        type=int,
+        metavar="N",
+        help="record N is superseded by the new one (both files are updated)",
+    )
+    new.set_defaults(func=cmd_new)
+
+    init = command(
+        "init",
+        "Set up a docs repository: decisions/ with a first record, mkdocs.yml, .gitignore, "
+        "the schema, a GitHub Actions workflow and a pre-commit example. Never overwrites.",
+        "git init my-decisions && cd my-decisions && adrgen init",
+    )
+    init.add_argument("--site-name", help="the site's name (default: from the folder name)")
+    init.set_defaults(func=cmd_init)
+
+    importer = command(
+        "import",
+        "Turn Markdown ADRs (MADR 2, 3, 4; Nygard/adr-tools) into YAML records; report, per "
+        "file, what could not be mapped (that text is kept in the record).",
+        "adrgen import doc/adr/\n  adrgen import --dry-run docs/decisions/0005-*.md",
+    )
+    importer.add_argument("paths", nargs="+", help="Markdown files or folders of them")
+    importer.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    importer.add_argument(
+        "--renumber",
+        action="store_true",
+        help="give records whose number is taken the next free numbers (links follow)",
+    )
+    importer.set_defaults(func=cmd_import)
 
     schema = command(
         "schema",

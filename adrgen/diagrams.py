@@ -70,11 +70,12 @@ def shape(component: Component) -> PumlSafe:
     return PumlSafe(SHAPES[component.kind])
 
 
-def note_anchor(option: Option) -> str | None:
-    """The component an option's note attaches to."""
+def note_anchor(option: Option) -> str:
+    """The component an option's note attaches to (``option``: the box drawn for an option
+    that has no components)."""
     if option.note_on:
         return option.note_on
-    return option.components[0].id if option.components else None
+    return option.components[0].id if option.components else "option"
 
 
 _STEREOTYPE_SAFE = re.compile(r"[^a-z0-9_]+")

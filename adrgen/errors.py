@@ -7,6 +7,7 @@ Nothing else in the package prints or exits.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,13 +39,14 @@ def display_path(path: Path | str) -> str:
     """Return ``path`` relative to the working directory when it lies below it.
 
     Messages name files the way the user typed them in a shell, so an editor or terminal can
-    jump to them; absolute paths are kept for files elsewhere.
+    jump to them; absolute paths are kept for files elsewhere. (String work, not
+    ``Path.resolve()``: this runs for every record, and resolving costs system calls.)
     """
-    p = Path(path)
-    try:
-        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except (ValueError, OSError):
-        return p.as_posix()
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+        return Path(absolute[len(cwd.rstrip(os.sep)) + 1 :]).as_posix()
+    return Path(path).as_posix() if not os.path.isabs(path) else Path(absolute).as_posix()
 
 
 class AdrgenError(Exception):

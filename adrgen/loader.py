@@ -15,11 +15,12 @@ Oversized files and bytes that are not UTF-8 are refused before YAML ever sees t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -27,7 +28,31 @@ from adrgen.errors import Problem, ValidationFailed, display_path
 
 # libyaml's parser is several times faster than the pure-Python one; both compose the same
 # nodes, so positions and behaviour do not depend on which one is installed.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """The safe loader, with tag resolution of plain scalars memoised.
+
+    Even with libyaml, resolution runs in Python, through a list of regular expressions, for
+    every scalar; records repeat the same keys and values constantly (``id``, ``low``,
+    ``1 week``), so a memo removes about a quarter of the parse time. The safe schema has no
+    path-dependent resolvers, so the tag depends on the value alone.
+    """
+
+    _memo: ClassVar[dict[tuple[str, tuple[bool, bool]], str]] = {}
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and isinstance(value, str):
+            key = (value, tuple(implicit))
+            tag = self._memo.get(key)
+            if tag is None:
+                if len(self._memo) > 50_000:
+                    self._memo.clear()
+                tag = self._memo[key] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)
+
 
 #: A record is a page of prose and a few lists; 1 MiB is generous by two orders of magnitude.
 DEFAULT_MAX_BYTES = 1024 * 1024
@@ -40,6 +65,7 @@ MAX_DEPTH = 50
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
+_STR = "tag:yaml.org,2002:str"
 _SCALAR_TAGS = frozenset(
     "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")
 )
@@ -50,17 +76,30 @@ DataPath = tuple[Any, ...]
 
 @dataclass(frozen=True)
 class LoadedDocument:
-    """A parsed YAML file: its data and where each piece of it stands in the text."""
+    """A parsed YAML file: its data, and the node tree that knows where each piece stands.
+
+    Positions are looked up only when a message needs one: most documents are valid, and
+    recording a position for each of their values would cost more than parsing them.
+    """
 
     path: Path
     data: Any
-    value_positions: dict[DataPath, tuple[int, int]] = field(repr=False)
-    key_positions: dict[DataPath, tuple[int, int]] = field(repr=False)
+    text: str = field(default="", repr=False, compare=False)
 
     @property
     def display(self) -> str:
         """The file name as messages show it."""
         return display_path(self.path)
+
+    @functools.cached_property
+    def _root(self) -> yaml.Node | None:
+        # Parsed again, once, only for a document that has something to report: keeping
+        # every document's node tree alive would make Python's GC scan it on every pass.
+        loader = _Loader(self.text)
+        try:
+            return loader.get_single_node()
+        finally:
+            loader.dispose()
 
     def position(self, loc: DataPath, *, key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of the value at ``loc``, or of its key with ``key=True``.
@@ -68,19 +107,45 @@ class LoadedDocument:
         A location that does not exist (a missing field) falls back to its nearest existing
         parent, so "field is required" points at the mapping that lacks it.
         """
-        loc = tuple(loc)
-        if key and loc in self.key_positions:
-            return self.key_positions[loc]
-        while loc:
-            if loc in self.value_positions:
-                return self.value_positions[loc]
-            loc = loc[:-1]
-        return self.value_positions.get((), (1, 1))
+        node = self._root
+        if node is None:
+            return (1, 1)
+        mark = node.start_mark
+        for part in loc:
+            found = _child(node, part)
+            if found is None:
+                break
+            key_node, node = found
+            mark = key_node.start_mark if key and part == loc[-1] and key_node else node.start_mark
+        return (mark.line + 1, mark.column + 1)
 
     def problem(self, loc: DataPath, message: str, *, key: bool = False) -> Problem:
         """A :class:`Problem` about ``loc`` in this document."""
         line, col = self.position(loc, key=key)
         return Problem(self.display, line, col, format_path(loc), message)
+
+
+def _child(node: yaml.Node, part: Any) -> tuple[yaml.Node | None, yaml.Node] | None:
+    """The (key node, value node) of ``part`` inside ``node``, searching merged mappings too."""
+    if isinstance(node, yaml.SequenceNode):
+        if isinstance(part, int) and 0 <= part < len(node.value):
+            return None, node.value[part]
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    merged = []
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            merged.extend(
+                value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            )
+        elif isinstance(key_node, yaml.ScalarNode) and key_node.value == str(part):
+            return key_node, value_node
+    for source in merged:
+        found = _child(source, part)
+        if found is not None:
+            return found
+    return None
 
 
 def format_path(loc: DataPath) -> str:
@@ -154,16 +219,10 @@ def load_text(text: str, path: Path) -> LoadedDocument:
             raise _fail(shown, 1, 1, f"YAML error: {exc}") from None
         except RecursionError:
             raise _fail(shown, 1, 1, f"YAML nesting is deeper than {MAX_DEPTH} levels") from None
-        values: dict[DataPath, tuple[int, int]] = {}
-        keys: dict[DataPath, tuple[int, int]] = {}
-        if node is None:
-            data: Any = None
-            values[()] = (1, 1)
-        else:
-            data = _Builder(loader, shown, values, keys).build(node, (), 0, _Budget(), set())
+        data = None if node is None else _Builder(loader, shown).build(node, 0, _Budget(), set())
     finally:
         loader.dispose()
-    return LoadedDocument(path=path, data=data, value_positions=values, key_positions=keys)
+    return LoadedDocument(path=path, data=data, text=text)
 
 
 def _fail(shown: str, line: int, col: int, message: str) -> ValidationFailed:
@@ -184,25 +243,15 @@ def _from_yaml_error(shown: str, exc: yaml.MarkedYAMLError) -> ValidationFailed:
 class _Builder:
     """Turns composed nodes into plain data while recording positions."""
 
-    def __init__(
-        self,
-        loader: yaml.SafeLoader,
-        shown: str,
-        values: dict[DataPath, tuple[int, int]],
-        keys: dict[DataPath, tuple[int, int]],
-    ) -> None:
+    def __init__(self, loader: yaml.SafeLoader, shown: str) -> None:
         self.loader = loader
         self.shown = shown
-        self.values = values
-        self.keys = keys
 
     def error(self, node: yaml.Node, message: str) -> ValidationFailed:
         mark = node.start_mark
         return _fail(self.shown, mark.line + 1, mark.column + 1, message)
 
-    def build(
-        self, node: yaml.Node, loc: DataPath, depth: int, budget: _Budget, active: set[int]
-    ) -> Any:
+    def build(self, node: yaml.Node, depth: int, budget: _Budget, active: set[int]) -> Any:
         budget.nodes += 1
         if budget.nodes > MAX_NODES:
             raise self.error(
@@ -212,7 +261,6 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise self.error(node, f"YAML nesting is deeper than {MAX_DEPTH} levels")
-        self.values.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         if id(node) in active:
@@ -222,19 +270,18 @@ class _Builder:
             if isinstance(node, yaml.SequenceNode):
                 if node.tag != _SEQ:
                     raise self.error(node, f"unsupported YAML tag {node.tag!r}")
-                return [
-                    self.build(item, (*loc, i), depth + 1, budget, active)
-                    for i, item in enumerate(node.value)
-                ]
+                return [self.build(item, depth + 1, budget, active) for item in node.value]
             if isinstance(node, yaml.MappingNode):
                 if node.tag != _MAP:
                     raise self.error(node, f"unsupported YAML tag {node.tag!r}")
-                return self.mapping(node, loc, depth, budget, active)
+                return self.mapping(node, depth, budget, active)
         finally:
             active.discard(id(node))
         raise self.error(node, "unsupported YAML node")  # pragma: no cover - composer invariant
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == _STR:
+            return node.value  # most scalars are text: skip the generic constructor
         if node.tag not in _SCALAR_TAGS:
             raise self.error(
                 node, f"unsupported YAML tag {node.tag!r}; only plain values are allowed"
@@ -249,7 +296,7 @@ class _Builder:
             raise self.error(node, f"invalid value {node.value!r}: {exc}") from None
 
     def mapping(
-        self, node: yaml.MappingNode, loc: DataPath, depth: int, budget: _Budget, active: set[int]
+        self, node: yaml.MappingNode, depth: int, budget: _Budget, active: set[int]
     ) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         seen: dict[Any, yaml.Node] = {}
@@ -274,21 +321,20 @@ class _Builder:
                     f"duplicate key {key!r} (first defined at line {first.line + 1})",
                 )
             seen[key] = key_node
-            self.keys[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = self.build(value_node, (*loc, key), depth + 1, budget, active)
+            result[key] = self.build(value_node, depth + 1, budget, active)
         # `<<: *defaults`: explicit keys win over merged ones, as YAML 1.1 says. They are
         # built after the explicit keys so positions point at what the author wrote here.
         for merge in merges:
-            for key, value in self.merge_sources(merge, loc, depth, budget, active):
+            for key, value in self.merge_sources(merge, depth, budget, active):
                 result.setdefault(key, value)
         return result
 
     def merge_sources(
-        self, node: yaml.Node, loc: DataPath, depth: int, budget: _Budget, active: set[int]
+        self, node: yaml.Node, depth: int, budget: _Budget, active: set[int]
     ) -> Iterator[tuple[Any, Any]]:
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
         for source in sources:
             if not isinstance(source, yaml.MappingNode):
                 raise self.error(source, "'<<' merges only mappings")
-            built = self.build(source, loc, depth + 1, budget, active)
+            built = self.build(source, depth + 1, budget, active)
             yield from built.items()

@@ -117,7 +117,10 @@ class _Guard:
                     out.extend(self.include(name, rest, base, where, depth, seen))
                     continue
                 if name.startswith("include") or name == "import":
-                    self.fail(where, f"!{name} is not allowed: it reads URLs or files outside adrgen's control")
+                    self.fail(
+                        where,
+                        f"!{name} is not allowed: it reads URLs or files outside adrgen's control",
+                    )
                     continue
                 if name == "theme" and re.search(r"\bfrom\b", rest, re.IGNORECASE):
                     self.fail(where, "!theme … from is not allowed: it reads files or URLs")
@@ -130,7 +133,10 @@ class _Guard:
             for link in _LINK.finditer(line):
                 target = link["target"]
                 if _SCHEME.match(target) and not target.lower().startswith(("http:", "https:")):
-                    self.fail(where, f"link target {target!r} is not allowed; use http(s) or a relative link")
+                    self.fail(
+                        where,
+                        f"link target {target!r} is not allowed; use http(s) or a relative link",
+                    )
             out.append(line)
         return out
 
@@ -160,7 +166,9 @@ class _Guard:
             return []
         file_part, _, selector = argument.partition("!")
         if selector and name != "includesub":
-            self.fail(where, f"!{name} of part of a file ({argument!r}) is not supported; use !includesub")
+            self.fail(
+                where, f"!{name} of part of a file ({argument!r}) is not supported; use !includesub"
+            )
             return []
         if name == "includesub" and not selector:
             self.fail(where, "!includesub needs file!NAME")
@@ -220,10 +228,14 @@ def guard(source: str, *, base_dir: Path, root: Path, origin: Origin) -> str:
         )
         if not framed:
             checker.fail(
-                markers[0][0], "a block holds one diagram: @start…/@end… only on its first and last lines"
+                markers[0][0],
+                "a block holds one diagram: @start…/@end… only on its first and last lines",
             )
         elif first["kind"].lower() not in _KINDS:
-            checker.fail(0, f"@start{first['kind']} is not supported; use @startuml, @startmindmap or @startgantt")
+            checker.fail(
+                0,
+                f"@start{first['kind']} is not supported; use @startuml, @startmindmap or @startgantt",
+            )
         else:
             kind = first["kind"].lower()
             lines = lines[1:-1]
@@ -267,11 +279,17 @@ class PlantumlBlocks:
     def __len__(self) -> int:
         return len(self._origins)
 
+    def sources(self) -> list[str]:
+        """Every guarded source collected so far, sorted."""
+        return sorted(self._origins)
+
     def pending(self, identity: str) -> list[str]:
         """Guarded sources the cache does not hold for this renderer."""
         return [s for s in self._origins if self.cache.get(cache_key(s, identity)) is None]
 
-    def resolve(self, renderer: Renderer | None, identity: str, drawn: dict[str, RenderResult]) -> None:
+    def resolve(
+        self, renderer: Renderer | None, identity: str, drawn: dict[str, RenderResult]
+    ) -> None:
         """Look every block up (rendering what ``drawn`` lacks, in one batch) and store results.
 
         ``drawn`` holds results already produced in a shared batch (see :class:`Piggyback`).
@@ -292,7 +310,9 @@ class PlantumlBlocks:
             result = drawn.get(source)
             if result is not None:
                 if not result.ok:
-                    problems.append(origin.problem(max(result.line - 2, 0), f"PlantUML: {result.error}"))
+                    problems.append(
+                        origin.problem(max(result.line - 2, 0), f"PlantUML: {result.error}")
+                    )
                     continue
                 self.cache.put(key, result.svg)
             self._done[source] = BlockDiagram(source=source, key=key, svg=self.cache.get(key))

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import re
 
-#: Always escaped: preprocessor sigils, quotes, comment and markup openers, brackets.
-_ALWAYS = frozenset("!@%$'\"<>[]{}&*#~\\`|^")
+#: Always escaped: preprocessor sigils, quotes, comment and markup openers, brackets, and
+#: the Unicode look-alikes PlantUML also reads as syntax: « » (stereotypes) and “ ” (quotes).
+#: That list is not a guess: every punctuation and symbol character of the BMP was rendered
+#: through PlantUML 1.2020 in every position a template uses, and these four alone broke it.
+_ALWAYS = frozenset("!@%$'\"<>[]{}&*#~\\`|^«»“”")
 #: Escaped when doubled (Creole's ``//italic//``, ``__underline__``, ``--strike--``,
 #: ``==heading``, ``,,sub``) or when first: a label never starts with markup.
 _PAIRED = frozenset("/_-=+,.:;?")

@@ -35,8 +35,9 @@ FORMAT_VERSION = 1
 #: The lifecycle every project has. A project adds its own in ``adrgen.toml`` (``statuses``).
 BUILTIN_STATUSES: tuple[str, ...] = ("proposed", "accepted", "rejected", "deprecated", "superseded")
 
-#: Statuses whose record must name the option it chose.
-STATUSES_WITH_OUTCOME = frozenset({"accepted", "deprecated", "superseded"})
+#: Statuses whose record must name the option it chose. (A superseded record may have been
+#: a proposal that never got an outcome, so it is not in this set.)
+STATUSES_WITH_OUTCOME = frozenset({"accepted", "deprecated"})
 
 ComponentKind = Literal[
     "component",

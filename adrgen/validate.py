@@ -30,6 +30,10 @@ from adrgen.record import STATUSES_WITH_OUTCOME, Record
 # ---------------------------------------------------------------------------------------------
 # Layer 1: shape
 
+#: Beyond this many problems in one file the rest are counted, not listed: a file with
+#: 100,000 unknown keys should cost milliseconds and one screen, not minutes and a scroll.
+MAX_PROBLEMS_PER_FILE = 50
+
 
 def _yaml_type(value: Any) -> str:
     if value is None:
@@ -166,8 +170,12 @@ def _message(error: Mapping[str, Any], loc: DataPath) -> str:
 
 def _shape_problems(doc: LoadedDocument, exc: ValidationError) -> list[Problem]:
     grouped: dict[DataPath, list[tuple[str, bool]]] = defaultdict(list)
+    skipped: set[DataPath] = set()
     for error in exc.errors(include_url=False):
         loc = _data_loc(doc.data, error["loc"], error["type"])
+        if loc not in grouped and len(grouped) >= MAX_PROBLEMS_PER_FILE:
+            skipped.add(loc)  # counted, not explained: nobody reads the 10,000th line
+            continue
         message = _message(error, loc)
         if (message, error["type"] == "extra_forbidden") not in grouped[loc]:
             grouped[loc].append((message, error["type"] == "extra_forbidden"))
@@ -184,6 +192,10 @@ def _shape_problems(doc: LoadedDocument, exc: ValidationError) -> list[Problem]:
         # A value that fits none of a union's members gets one line, not one per member.
         text = " or ".join(m for m, _ in messages)
         problems.append(doc.problem(loc, text, key=messages[0][1]))
+    if skipped:
+        problems.append(
+            Problem(doc.display, 1, 1, "", f"… and {len(skipped)} more problems in this file")
+        )
     return problems
 
 

@@ -1,0 +1,253 @@
+"""Writing records and repositories for authors: ``adrgen new`` and ``adrgen init``.
+
+Both gather everything first and write last. ``new`` builds the new record (and, with
+``--supersedes``, the updated old one) in memory, validates the whole corpus as it would
+be, and only then writes both files atomically, so a refused command changes nothing.
+``init`` never overwrites a file the user already has.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from adrgen.config import Config
+from adrgen.errors import AdrgenError, ValidationFailed, display_path
+from adrgen.loader import load_bytes, load_text
+from adrgen.model import RECORD_FILENAME
+from adrgen.output import write_file_atomic
+from adrgen.pipeline import discover_records
+from adrgen.record import STATUSES_WITH_OUTCOME, record_json_schema, statuses_from
+from adrgen.templating import default_templates_dir
+from adrgen.validate import build_decision_set
+
+SCHEMA_PATH = Path("schema") / "adr.schema.json"
+
+
+class AuthoringError(AdrgenError):
+    """``new`` or ``init`` was asked for something it cannot do."""
+
+
+def slugify(title: str, *, limit: int = 60) -> str:
+    """``"Use PostgreSQL (not MySQL)!"`` → ``use-postgresql-not-mysql``."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > limit:
+        slug = slug[:limit].rsplit("-", 1)[0]
+    return slug or "decision"
+
+
+def _yaml_scalar(value: object) -> str:
+    """A YAML scalar for a template: JSON strings are valid YAML and need no thought."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(default_templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["yaml"] = _yaml_scalar
+    return env
+
+
+def _schema_header(decisions_dir: Path, root: Path) -> str:
+    relative = Path("..") / SCHEMA_PATH
+    try:
+        depth = len(decisions_dir.resolve().relative_to(root.resolve()).parts)
+        relative = Path(*([".."] * depth)) / SCHEMA_PATH
+    except ValueError:
+        pass
+    return f"# yaml-language-server: $schema={relative.as_posix()}\n"
+
+
+def used_numbers(decisions_dir: Path) -> list[int]:
+    """Numbers taken by files in the decisions folder, valid or not."""
+    numbers = []
+    for path in discover_records(decisions_dir):
+        match = RECORD_FILENAME.match(path.name)
+        if match:
+            numbers.append(int(match["number"]))
+    return sorted(numbers)
+
+
+@dataclass
+class NewRecord:
+    """What ``adrgen new`` wrote."""
+
+    path: Path
+    updated: list[Path] = field(default_factory=list)
+
+
+def _round_trip() -> YAML:
+    yaml = YAML()  # round-trip mode: comments, order and quoting survive an edit
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _mark_superseded(path: Path, by: int) -> bytes:
+    """The old record's text with status superseded and a back-link to ``by``."""
+    yaml = _round_trip()
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, CommentedMap):
+        raise AuthoringError(f"{display_path(path)}:1:1: not a record; cannot mark it superseded")
+    data["status"] = "superseded"
+    links = data.get("links")
+    if not isinstance(links, CommentedMap):
+        links = CommentedMap()
+        data["links"] = links
+    successors = links.get("superseded_by")
+    if not isinstance(successors, list):
+        successors = CommentedSeq()
+        successors.fa.set_flow_style()
+        links["superseded_by"] = successors
+    if by not in successors:
+        successors.append(by)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue().encode("utf-8")
+
+
+def new_record(
+    config: Config,
+    title: str,
+    *,
+    status: str = "proposed",
+    supersedes: int | None = None,
+    today: dt.date | None = None,
+) -> NewRecord:
+    """Write the next numbered record; with ``supersedes``, update the old one too."""
+    title = " ".join(title.split())
+    if not title:
+        raise AuthoringError('a record needs a title: adrgen new "Use PostgreSQL"')
+    allowed = statuses_from({"statuses": config.statuses})
+    if status not in allowed:
+        raise AuthoringError(f"{status!r} is not a status; use one of: {', '.join(allowed)}")
+    decisions_dir = config.decisions_dir
+    numbers = used_numbers(decisions_dir)
+    number = (max(numbers) + 1) if numbers else 1
+    path = decisions_dir / f"{number:04d}-{slugify(title)}.yaml"
+    writes: dict[Path, bytes] = {}
+    old_path: Path | None = None
+    if supersedes is not None:
+        old_path = next(
+            (
+                p
+                for p in discover_records(decisions_dir)
+                if (m := RECORD_FILENAME.match(p.name)) and int(m["number"]) == supersedes
+            ),
+            None,
+        )
+        if old_path is None:
+            raise AuthoringError(
+                f"no record {supersedes:04d} in {display_path(decisions_dir)} to supersede"
+            )
+        writes[old_path] = _mark_superseded(old_path, number)
+    text = (
+        _environment()
+        .get_template("records/new.yaml.j2")
+        .render(
+            header=_schema_header(decisions_dir, config.root),
+            title=title,
+            status=status,
+            date=(today or dt.date.today()).isoformat(),
+            supersedes=supersedes,
+            needs_outcome=status in STATUSES_WITH_OUTCOME,
+        )
+    )
+    writes[path] = text.encode("utf-8")
+    # Validate the corpus as it will be, before touching any file.
+    documents = []
+    for existing in discover_records(decisions_dir):
+        if existing in writes:
+            continue
+        try:
+            documents.append(load_bytes(existing.read_bytes(), existing))
+        except ValidationFailed:
+            continue  # an unrelated broken record is `validate`'s business, not `new`'s
+    documents.extend(
+        load_text(content.decode("utf-8"), target) for target, content in writes.items()
+    )
+    _, problems = build_decision_set(documents, config.statuses)
+    ours = {display_path(p) for p in writes}
+    problems = [p for p in problems if p.path in ours]
+    if problems:
+        raise ValidationFailed(problems)
+    decisions_dir.mkdir(parents=True, exist_ok=True)
+    for target, content in writes.items():
+        write_file_atomic(target, content)
+    return NewRecord(path=path, updated=[old_path] if old_path else [])
+
+
+# ---------------------------------------------------------------------------------------------
+# init
+
+#: What `adrgen init` writes: destination → template under templates/init/.
+INIT_FILES = {
+    "mkdocs.yml": "init/mkdocs.yml.j2",
+    ".github/workflows/adr.yml": "init/adr-workflow.yml.j2",
+    ".pre-commit-config.yaml": "init/pre-commit-config.yaml.j2",
+    "decisions/0001-record-architecture-decisions.yaml": "init/0001-record-architecture-decisions.yaml.j2",
+}
+GITIGNORE_LINES = ("site/", ".adrgen-cache/")
+
+
+@dataclass
+class InitReport:
+    """What ``adrgen init`` did, file by file."""
+
+    written: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def init_repository(
+    root: Path, *, site_name: str | None = None, today: dt.date | None = None
+) -> InitReport:
+    """Set up a docs repository in ``root``; never overwrite what is there."""
+    root = root.resolve()
+    report = InitReport()
+    env = _environment()
+    context = {
+        "site_name": site_name or f"{root.name} decisions",
+        "date": (today or dt.date.today()).isoformat(),
+        "header": _schema_header(root / "decisions", root),
+    }
+    planned: dict[str, bytes] = {
+        dest: env.get_template(template).render(**context).encode("utf-8")
+        for dest, template in INIT_FILES.items()
+    }
+    planned[SCHEMA_PATH.as_posix()] = (
+        json.dumps(record_json_schema(), indent=2, sort_keys=True) + "\n"
+    ).encode()
+    for dest, content in sorted(planned.items()):
+        target = root / dest
+        if target.exists():
+            report.kept.append(dest)
+            continue
+        write_file_atomic(target, content)
+        report.written.append(dest)
+    gitignore = root / ".gitignore"
+    existing = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
+    missing = [line for line in GITIGNORE_LINES if line not in existing.splitlines()]
+    if missing:
+        prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
+        write_file_atomic(gitignore, (prefix + "\n".join(missing) + "\n").encode("utf-8"))
+        report.written.append(".gitignore")
+    else:
+        report.kept.append(".gitignore")
+    return report

@@ -1,0 +1,874 @@
+"""The site's pages, generated from the model through Jinja templates (no MkDocs here).
+
+:func:`prepare_site` is the one entry point both front ends use:
+
+* the MkDocs plugin turns its :class:`SiteContent` into in-memory ``File`` objects;
+* :func:`write_pages` (``adrgen build --pages-only DIR``) writes it into a folder that any
+  builder reading ``mkdocs.yml`` (plain MkDocs, Zensical) can build without plugins.
+
+It runs the pipeline (load, validate, render ``diagrams/``), draws the raw PlantUML blocks
+of Markdown fields and hand-written pages in the same batch, and renders one page per
+record plus the index, the decision graph, the tags page and the appendix.
+
+Page templates (``templates/pages/*.md.j2``) produce Markdown for the builder. Record text
+reaches them only as data, escaped by default (see :mod:`adrgen.markdown_safety`).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import posixpath
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+import yaml
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from adrgen.config import Config
+from adrgen.diagrams import GRAPH_NAME
+from adrgen.errors import ConfigError, OutputError, display_path
+from adrgen.loader import load_file
+from adrgen.markdown_safety import (
+    find_plantuml_fences,
+    html_text,
+    md_text,
+    one_line,
+    render_markdown,
+    safe_url,
+)
+from adrgen.model import Decision, DecisionSet
+from adrgen.output import recover, replace_dir
+from adrgen.pipeline import (
+    RenderReport,
+    discover_records,
+    load_decisions,
+    plan_diagrams,
+    render_diagrams,
+)
+from adrgen.plantuml_blocks import BlockDiagram, Origin, Piggyback, PlantumlBlocks
+from adrgen.plantuml_renderer import Renderer, RendererUnavailable, make_renderer
+from adrgen.record import BUILTIN_STATUSES, Option, Record
+from adrgen.templating import render_template, template_search_path
+
+DECISION_TEMPLATE = "pages/decision.md.j2"
+INDEX_TEMPLATE = "pages/index.md.j2"
+GRAPH_TEMPLATE = "pages/graph.md.j2"
+TAGS_TEMPLATE = "pages/tags.md.j2"
+APPENDIX_TEMPLATE = "pages/appendix-polling.md.j2"
+PAGE_TEMPLATES = [
+    DECISION_TEMPLATE,
+    INDEX_TEMPLATE,
+    GRAPH_TEMPLATE,
+    TAGS_TEMPLATE,
+    APPENDIX_TEMPLATE,
+]
+#: Static files from ``templates/pages/assets``, published under ``assets/adrgen/``.
+ASSETS = {
+    "assets/adrgen/adrgen.css": "pages/assets/adrgen.css",
+    "assets/adrgen/adrgen.js": "pages/assets/adrgen.js",
+}
+EXTRA_CSS = ["assets/adrgen/adrgen.css"]
+EXTRA_JS = ["assets/adrgen/adrgen.js"]
+
+INDEX_PAGE = "index.md"
+GRAPH_PAGE = "graph.md"
+TAGS_PAGE = "tags.md"
+APPENDIX_PAGE = "appendix/polling.md"
+#: The appendix benchmark's results, written by ``bench/`` (relative to the project root).
+APPENDIX_RESULTS = "bench/results/appendix-load.json"
+
+#: Statuses shown struck through / greyed wherever a record is listed.
+RETIRED_STATUSES = frozenset({"superseded", "rejected", "deprecated"})
+#: Marker file that makes a ``--pages-only`` folder safe to replace on the next run.
+PAGES_MARKER = ".adrgen-pages"
+
+
+# ---------------------------------------------------------------------------------------------
+# Templates
+
+
+def _finalize(value: object) -> str:
+    """Everything a page template prints is Markdown-escaped unless marked safe."""
+    if isinstance(value, Markup):
+        return str(value)
+    if value is None:
+        return ""
+    return str(md_text(value))
+
+
+def page_environment(project_templates: Path | None = None) -> SandboxedEnvironment:
+    """The sandboxed environment for page templates (project templates override defaults)."""
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(list(template_search_path(project_templates))),
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["h"] = html_text
+    env.filters["md"] = md_text
+    env.filters["uri"] = uri
+    return env
+
+
+def template_dirs(config: Config) -> list[Path]:
+    """Folders whose files shape the site, for live reload."""
+    return [Path(p) for p in template_search_path(config.templates_dir)]
+
+
+# ---------------------------------------------------------------------------------------------
+# URLs
+
+
+def url_prefix(src_uri: str, use_directory_urls: bool) -> str:
+    """``../`` repeated up to the site root from the page built from ``src_uri``."""
+    parts = src_uri.split("/")
+    depth = len(parts) - 1
+    stem = posixpath.splitext(parts[-1])[0]
+    if use_directory_urls and stem not in ("index", "README"):
+        depth += 1
+    return "../" * depth
+
+
+def relative_src(from_src: str, to_src: str) -> str:
+    """A Markdown link target from one source file to another (the builder resolves it)."""
+    return posixpath.relpath(to_src, posixpath.dirname(from_src) or ".")
+
+
+def status_class(status: str) -> str:
+    """A CSS class for a status (project statuses can be any text)."""
+    slug = "".join(ch if ch.isalnum() else "-" for ch in status.lower()).strip("-")
+    return f"adrgen-status-{slug or 'other'}"
+
+
+def badge(status: str) -> Markup:
+    """A status badge (inline HTML)."""
+    retired = " adrgen-badge--retired" if status in RETIRED_STATUSES else ""
+    return Markup(
+        f'<span class="adrgen-badge {status_class(status)}{retired}" data-status="{html_text(status)}">'
+        f"{html_text(status)}</span>"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# What a page shows
+
+
+@dataclass(frozen=True)
+class DecisionRef:
+    """A decision as another page links to it."""
+
+    number: int
+    ref: str
+    title: str
+    status: str
+    src_uri: str
+
+    @property
+    def retired(self) -> bool:
+        """True for superseded, rejected and deprecated records."""
+        return self.status in RETIRED_STATUSES
+
+    @property
+    def label(self) -> str:
+        """``0001: Title``."""
+        return f"{self.ref}: {self.title}"
+
+
+@dataclass(frozen=True)
+class DiagramView:
+    """A diagram on a page: its published SVG, or (no renderer) its source."""
+
+    name: str
+    source: str
+    svg_uri: str | None
+
+
+@dataclass
+class GeneratedPage:
+    """A Markdown page to add to the site."""
+
+    src_uri: str
+    content: str
+    #: Repository path (relative to the docs folder) for the theme's "edit" button.
+    edit_uri: str | None = None
+
+
+@dataclass
+class SiteContent:
+    """Everything the pipeline adds to a site."""
+
+    decisions: DecisionSet
+    pages: list[GeneratedPage]
+    #: Site path → file to copy, or bytes.
+    assets: dict[str, Path | bytes]
+    #: Source files of the records, by site path (``0001-x.yaml``), for "view source".
+    sources: dict[str, Path]
+    blocks: PlantumlBlocks
+    render: RenderReport
+    warnings: list[str] = field(default_factory=list)
+    #: Files that, when changed, change the site (for live reload).
+    watch: list[Path] = field(default_factory=list)
+
+    def nav(self, hand_written: Iterable[str] = ()) -> list[Any]:
+        """A nav for an ``mkdocs.yml`` without one: index, graph, decisions, pages, appendix."""
+        generated = {p.src_uri for p in self.pages}
+        pages = set(generated) | set(hand_written)
+        decisions = [f"{d.name}.md" for d in self.decisions if f"{d.name}.md" in pages]
+        nav: list[Any] = [p for p in (INDEX_PAGE, GRAPH_PAGE) if p in pages]
+        if decisions:
+            nav.append({"Decisions": decisions})
+        listed = {INDEX_PAGE, GRAPH_PAGE, TAGS_PAGE, APPENDIX_PAGE, *decisions}
+        nav.extend(sorted(u for u in hand_written if u not in listed))
+        if TAGS_PAGE in generated:
+            nav.append(TAGS_PAGE)
+        if APPENDIX_PAGE in generated:
+            nav.append({"Appendix": [APPENDIX_PAGE]})
+        return nav
+
+
+def _front_matter(meta: Mapping[str, Any]) -> str:
+    # Material prints page.meta.title and tag names into HTML without escaping, so every
+    # string in the front matter is HTML-escaped here.
+    def escape(value: Any) -> Any:
+        if isinstance(value, str):
+            return html.escape(one_line(value), quote=True)
+        if isinstance(value, list):
+            return [escape(v) for v in value]
+        if isinstance(value, dict):
+            return {k: escape(v) for k, v in value.items()}
+        return value
+
+    dumped = yaml.safe_dump(escape(dict(meta)), sort_keys=False, allow_unicode=True, width=10_000)
+    return f"---\n{dumped}---\n"
+
+
+def _reverse_links(decision: Decision, decisions: DecisionSet) -> dict[str, list[int]]:
+    """Links of a record in both directions: what it says, plus what others say about it."""
+    links = decision.record.links
+    found: dict[str, set[int]] = {
+        "supersedes": set(links.supersedes),
+        "superseded_by": set(links.superseded_by),
+        "relates_to": set(links.relates_to),
+    }
+    for other in decisions:
+        if other.number == decision.number:
+            continue
+        theirs = other.record.links
+        if decision.number in theirs.superseded_by:
+            found["supersedes"].add(other.number)
+        if decision.number in theirs.supersedes:
+            found["superseded_by"].add(other.number)
+        if decision.number in theirs.relates_to:
+            found["relates_to"].add(other.number)
+    known = {d.number for d in decisions}
+    return {kind: sorted(n for n in numbers if n in known) for kind, numbers in found.items()}
+
+
+def _markdown_fields(record: Record) -> list[tuple[tuple[Any, ...], str]]:
+    """Every Markdown field of a record with its data path, for the PlantUML scan."""
+    found: list[tuple[tuple[Any, ...], str]] = [(("context",), record.context)]
+    for i, option in enumerate(record.options):
+        found.append((("options", i, "summary"), option.summary))
+        for j, component in enumerate(option.components):
+            if component.description:
+                found.append(
+                    (("options", i, "components", j, "description"), component.description)
+                )
+    if record.outcome:
+        found.append((("outcome", "rationale"), record.outcome.rationale))
+        found.append((("outcome", "confirmation"), record.outcome.confirmation))
+    for k, evidence in enumerate(record.evidence):
+        found.append((("evidence", k, "notes"), evidence.notes))
+    return [(loc, text) for loc, text in found if text]
+
+
+def _format_number(value: float) -> str:
+    return f"{value:,.10g}".replace(",", " ") if abs(value) >= 10_000 else f"{value:.10g}"
+
+
+def _ratio(value: float, baseline: float | None) -> str:
+    if not baseline:
+        return ""
+    ratio = value / baseline
+    return f"×{ratio:.3g}"
+
+
+def _json_tables(data: Any, title: str = "", depth: int = 0) -> list[dict[str, Any]]:
+    """Benchmark JSON as tables: scalars as name/value rows, lists of objects as tables."""
+    if depth > 4:
+        return []
+    tables: list[dict[str, Any]] = []
+    if isinstance(data, dict):
+        scalars = [(str(k), v) for k, v in data.items() if not isinstance(v, (dict, list))]
+        if scalars:
+            tables.append(
+                {
+                    "title": title,
+                    "headers": ["Name", "Value"],
+                    "rows": [[k, _cell(v)] for k, v in scalars],
+                }
+            )
+        for key, value in data.items():
+            if isinstance(value, (dict, list)):
+                tables.extend(
+                    _json_tables(value, f"{title}.{key}" if title else str(key), depth + 1)
+                )
+    elif isinstance(data, list):
+        if data and all(isinstance(item, dict) for item in data):
+            headers: list[str] = []
+            for item in data:
+                headers.extend(str(k) for k in item if str(k) not in headers)
+            rows = [[_cell(item.get(h)) for h in headers] for item in data[:100]]
+            tables.append({"title": title, "headers": headers, "rows": rows})
+        elif data:
+            tables.append(
+                {"title": title, "headers": ["Value"], "rows": [[_cell(v)] for v in data[:100]]}
+            )
+    return tables
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return _format_number(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True)[:200]
+    return "" if value is None else str(value)
+
+
+def _load_appendix_results(root: Path) -> dict[str, Any]:
+    path = root / APPENDIX_RESULTS
+    info: dict[str, Any] = {
+        "path": APPENDIX_RESULTS,
+        "data": None,
+        "error": "",
+        "tables": [],
+        "raw": "",
+    }
+    if not path.is_file():
+        return info
+    try:
+        raw = path.read_text(encoding="utf-8")
+        data = json.loads(raw)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        info["error"] = f"{display_path(path)} could not be read: {exc}"
+        return info
+    info.update(
+        data=data, tables=_json_tables(data), raw=json.dumps(data, indent=2, sort_keys=True)
+    )
+    return info
+
+
+# ---------------------------------------------------------------------------------------------
+# Generation
+
+
+class _PageBuilder:
+    def __init__(
+        self,
+        config: Config,
+        decisions: DecisionSet,
+        blocks: PlantumlBlocks,
+        diagram_svgs: Mapping[str, str],
+        diagram_sources: Mapping[str, str],
+        yaml_uris: Mapping[str, str],
+        use_directory_urls: bool,
+    ) -> None:
+        self.config = config
+        self.decisions = decisions
+        self.blocks = blocks
+        self.diagram_svgs = diagram_svgs
+        self.diagram_sources = diagram_sources
+        self.yaml_uris = yaml_uris
+        self.use_directory_urls = use_directory_urls
+        self.env = page_environment(config.templates_dir)
+        self.refs = {
+            d.number: DecisionRef(d.number, d.ref, d.title, d.status, f"{d.name}.md")
+            for d in decisions
+        }
+
+    # Helpers handed to templates -------------------------------------------------------------
+
+    def markdown_for(self, page: str, source: Path) -> Any:
+        prefix = url_prefix(page, self.use_directory_urls)
+
+        def diagram_html(body: str, _line: int) -> str:
+            safe = self.blocks.add(body, base_dir=source.parent, origin=Origin(source, 1))
+            return block_html(self.blocks.get(safe), prefix)
+
+        def markdown(text: object) -> Markup:
+            html_out = render_markdown(text, diagrams=diagram_html)
+            return Markup(rewrite_md_links(str(html_out), page, self.use_directory_urls))
+
+        return markdown
+
+    def link(self, page: str) -> Any:
+        def link(number: int) -> Markup:
+            ref = self.refs[number]
+            target = relative_src(page, ref.src_uri)
+            text = f"[{md_text(ref.label)}]({target})"
+            if ref.retired:
+                text = f'<span class="adrgen-retired">{text}</span>'
+            return Markup(f"{text} {badge(ref.status)}")
+
+        return link
+
+    def render(self, template: str, page: str, **context: Any) -> str:
+        return render_template(
+            self.env,
+            template,
+            page=page,
+            badge=badge,
+            link=self.link(page),
+            status_class=status_class,
+            code=code_html,
+            not_rendered=lambda source: Markup(not_rendered_html(source)),
+            http_url=http_url,
+            label_of=component_label,
+            graph_uri=relative_src(page, GRAPH_PAGE),
+            **context,
+        )
+
+    def diagram(self, name: str, page: str) -> DiagramView:
+        svg = self.diagram_svgs.get(name)
+        return DiagramView(
+            name=name,
+            source=self.diagram_sources.get(name, ""),
+            svg_uri=relative_src(page, svg) if svg else None,
+        )
+
+    # Pages -------------------------------------------------------------------------------------
+
+    def decision_page(self, decision: Decision) -> GeneratedPage:
+        page = f"{decision.name}.md"
+        record = decision.record
+        retired = decision.status in RETIRED_STATUSES
+        title = f"{decision.ref}: {decision.title}" + (f" ({decision.status})" if retired else "")
+        meta: dict[str, Any] = {"title": title}
+        if record.tags:
+            meta["tags"] = list(record.tags)
+        yaml_uri = self.yaml_uris.get(decision.name)
+        try:
+            yaml_text = decision.source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            yaml_text = ""
+        repo_link = None
+        if self.config.repo_url:
+            try:
+                rel = decision.source.resolve().relative_to(self.config.root).as_posix()
+                repo_link = safe_url(self.config.repo_url.rstrip("/") + "/" + rel)
+            except ValueError:
+                repo_link = None
+        links = _reverse_links(decision, self.decisions)
+        content = self.render(
+            DECISION_TEMPLATE,
+            page,
+            front_matter=Markup(_front_matter(meta)),
+            decision=decision,
+            record=record,
+            retired=retired,
+            options=record.options,
+            loads=decision.loads,
+            load_of=lambda option: decision.loads.get(option.id),
+            anchor=lambda option: Markup(f"option-{option.id}"),
+            chosen=decision.chosen,
+            links=links,
+            diagram=self.diagram(decision.name, page),
+            markdown=self.markdown_for(page, decision.source),
+            yaml_uri=relative_src(page, yaml_uri) if yaml_uri else None,
+            yaml_name=decision.source.name,
+            yaml_text=yaml_text,
+            repo_link=repo_link,
+            fmt=_format_number,
+            ratio=_ratio,
+            safe_url=safe_url,
+        )
+        edit = None
+        if yaml_uri:
+            edit = yaml_uri
+        return GeneratedPage(page, content, edit_uri=edit)
+
+    def index_page(self) -> GeneratedPage:
+        counts = self.decisions.status_counts()
+        order = list(dict.fromkeys([*BUILTIN_STATUSES, *self.config.statuses]))
+        ordered = [(s, counts[s]) for s in order if s in counts] + [
+            (s, n) for s, n in counts.items() if s not in order
+        ]
+        content = self.render(
+            INDEX_TEMPLATE,
+            INDEX_PAGE,
+            front_matter=Markup(
+                _front_matter({"title": "Architecture decisions", "hide": ["toc"]})
+            ),
+            decisions=list(self.decisions),
+            refs=self.refs,
+            counts=ordered,
+            total=len(self.decisions),
+            retired_statuses=RETIRED_STATUSES,
+            graph_page=GRAPH_PAGE,
+        )
+        return GeneratedPage(INDEX_PAGE, content)
+
+    def graph_page(self) -> GeneratedPage:
+        edges: list[tuple[int, str, int]] = []
+        for decision in self.decisions:
+            links = decision.record.links
+            edges.extend((decision.number, "supersedes", t) for t in sorted(links.supersedes))
+            edges.extend(
+                (decision.number, "relates to", t)
+                for t in sorted(links.relates_to)
+                if decision.number < t
+            )
+        edges = [e for e in edges if e[2] in self.refs]
+        content = self.render(
+            GRAPH_TEMPLATE,
+            GRAPH_PAGE,
+            front_matter=Markup(_front_matter({"title": "Decision graph"})),
+            diagram=self.diagram(GRAPH_NAME, GRAPH_PAGE),
+            decisions=list(self.decisions),
+            edges=edges,
+        )
+        return GeneratedPage(GRAPH_PAGE, content)
+
+    def tags_page(self) -> GeneratedPage:
+        content = self.render(
+            TAGS_TEMPLATE,
+            TAGS_PAGE,
+            front_matter=Markup(_front_matter({"title": "Tags"})),
+        )
+        return GeneratedPage(TAGS_PAGE, content)
+
+    def appendix_page(self) -> GeneratedPage:
+        first = self.decisions.get(1)
+        content = self.render(
+            APPENDIX_TEMPLATE,
+            APPENDIX_PAGE,
+            front_matter=Markup(_front_matter({"title": "Reference implementation: polling"})),
+            results=_load_appendix_results(self.config.root),
+            decision=first,
+        )
+        return GeneratedPage(APPENDIX_PAGE, content)
+
+
+_MD_HREF = re.compile(r'href="(?P<path>[^":?#]+)\.md(?P<anchor>#[^"]*)?"')
+
+
+def rewrite_md_links(html_out: str, page: str, use_directory_urls: bool) -> str:
+    """Point ``[x](0002-other.md)`` links of a record's Markdown at the built page.
+
+    The builder resolves links only in Markdown it parses itself, not inside the sanitised
+    HTML adrgen emits; record links are relative to the docs folder, like the record.
+    """
+    prefix = url_prefix(page, use_directory_urls)
+
+    def replace(match: re.Match[str]) -> str:
+        path = match["path"]
+        if path.startswith("/"):
+            return match[0]
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+        if target.startswith("../"):
+            return match[0]
+        stem = posixpath.basename(target)
+        if use_directory_urls:
+            folder = posixpath.dirname(target) if stem in ("index", "README") else target
+            url = f"{folder}/" if folder not in ("", ".") else "./"
+        else:
+            url = f"{target}.html"
+        anchor = match["anchor"] or ""
+        return f'href="{html.escape(prefix + url if url != "./" else prefix or "./")}{anchor}"'
+
+    return _MD_HREF.sub(replace, html_out)
+
+
+def uri(value: object) -> Markup:
+    """A link target, percent-encoded so neither Markdown nor HTML can read more into it."""
+    return Markup(quote(one_line(value), safe="/#.-_~:?=&%+@!$,;"))
+
+
+def http_url(value: object) -> str | None:
+    """``value`` when it is an http(s) URL, else ``None`` (shown as text instead)."""
+    url = safe_url(value)
+    return url if url and url.lower().startswith(("http://", "https://")) else None
+
+
+def component_label(option: Option, component_id: str) -> str:
+    """The label of a component of an option, by id."""
+    return next((c.label for c in option.components if c.id == component_id), component_id)
+
+
+def code_html(text: object, language: str = "") -> Markup:
+    """A code block as raw HTML (the builder's Markdown pass leaves it alone)."""
+    lang = f' class="language-{html_text(language)}"' if language else ""
+    return Markup(f"<pre><code{lang}>{html_text(text)}</code></pre>")
+
+
+def block_html(diagram: BlockDiagram, prefix: str) -> str:
+    """Trusted HTML for a raw PlantUML block: its SVG, or its source under a warning."""
+    if diagram.svg is not None:
+        url = html_text(prefix + diagram.asset)
+        return (
+            f'<figure class="adrgen-diagram adrgen-diagram--block"><a href="{url}">'
+            f'<img src="{url}" alt="PlantUML diagram" loading="lazy"></a></figure>'
+        )
+    return not_rendered_html(diagram.source)
+
+
+def not_rendered_html(source: str) -> str:
+    """The warning shown instead of a diagram when no PlantUML renderer is available."""
+    return (
+        '<div class="admonition warning adrgen-no-renderer">'
+        '<p class="admonition-title">Diagram not rendered</p>'
+        "<p>PlantUML is not available where this site was built, so the diagram is shown as "
+        "its source. Install PlantUML (Debian: <code>apt install plantuml</code>) or configure "
+        "a renderer in <code>adrgen.toml</code>, then rebuild.</p>"
+        f"{code_html(source, 'plantuml')}</div>"
+    )
+
+
+def rewrite_handwritten(
+    markdown_text: str, src_uri: str, blocks: PlantumlBlocks, source: Path
+) -> str:
+    """A hand-written page with its ```plantuml fences replaced by their rendered diagrams."""
+    fences = find_plantuml_fences(markdown_text)
+    if not fences:
+        return markdown_text
+    lines = markdown_text.split("\n")
+    out: list[str] = []
+    cursor = 0
+    for start, stop, body in fences:
+        safe = blocks.add(body, base_dir=source.parent, origin=Origin(source, start + 2))
+        diagram = blocks.get(safe)
+        out.extend(lines[cursor:start])
+        if diagram.svg is not None:
+            target = relative_src(src_uri, diagram.asset)
+            out.extend(["", f"[![PlantUML diagram]({target})]({target})", ""])
+        else:
+            out.extend(["", not_rendered_html(diagram.source), ""])
+        cursor = stop
+    out.extend(lines[cursor:])
+    return "\n".join(out)
+
+
+def _collect_blocks(
+    blocks: PlantumlBlocks,
+    config: Config,
+    decisions: DecisionSet,
+    hand_written: Mapping[str, tuple[str, Path]],
+) -> None:
+    for decision in decisions:
+        fields = [
+            (loc, text)
+            for loc, text in _markdown_fields(decision.record)
+            if find_plantuml_fences(text)
+        ]
+        if not fields:
+            continue
+        document = load_file(decision.source, max_bytes=config.max_record_bytes)
+        for loc, text in fields:
+            line, _ = document.position(loc)
+            for start, _stop, body in find_plantuml_fences(text):
+                # Block scalars (`|`) start on the line after the key; +1 for the fence line.
+                origin = Origin(decision.source, line + start + 2, ".".join(str(p) for p in loc))
+                blocks.add(body, base_dir=decision.source.parent, origin=origin)
+    for _uri, (text, path) in sorted(hand_written.items()):
+        for start, _stop, body in find_plantuml_fences(text):
+            blocks.add(body, base_dir=path.parent, origin=Origin(path, start + 2))
+
+
+def _open_renderer(config: Config) -> tuple[Renderer | None, str]:
+    try:
+        renderer = make_renderer(config.renderer)
+        if renderer is None:
+            return None, ""
+        return renderer, renderer.identity()
+    except RendererUnavailable:
+        return None, ""  # render_diagrams reports why, as a warning
+
+
+def prepare_site(
+    config: Config,
+    *,
+    use_directory_urls: bool = True,
+    hand_written: Mapping[str, tuple[str, Path]] | None = None,
+    existing: Iterable[str] = (),
+    docs_dir: Path | None = None,
+    decisions: DecisionSet | None = None,
+) -> SiteContent:
+    """Run the pipeline and generate every page, diagram and asset of the site.
+
+    ``hand_written`` maps the site path of each hand-written Markdown page to its text and
+    file (their PlantUML blocks join the batch); ``existing`` lists site paths the docs folder
+    already has, which generated pages never replace. ``docs_dir`` is the builder's docs
+    folder: records inside it are published by the builder itself, others are added.
+    Raises :class:`~adrgen.errors.AdrgenError` (never anything else) on bad input.
+    """
+    hand_written = dict(hand_written or {})
+    existing = set(existing)
+    if decisions is None:
+        decisions = load_decisions(config)
+    blocks = PlantumlBlocks(config.root, config.cache_dir)
+    _collect_blocks(blocks, config, decisions, hand_written)
+    renderer, identity = _open_renderer(config)
+    if renderer is not None:
+        piggyback = Piggyback(renderer, blocks.pending(identity))
+        report = render_diagrams(config, decisions=decisions, renderer=piggyback)
+        blocks.resolve(renderer, identity, piggyback.drawn)
+    else:
+        report = render_diagrams(config, decisions=decisions)
+        blocks.resolve(None, "", {})
+    warnings = list(report.warnings)
+
+    sources_by_name = {s.name: s.text for s in plan_diagrams(config, decisions)}
+    assets: dict[str, Path | bytes] = {}
+    diagram_svgs: dict[str, str] = {}
+    for name in sources_by_name:
+        svg = config.diagrams_dir / f"{name}.svg"
+        if svg.is_file():
+            diagram_svgs[name] = f"diagrams/{name}.svg"
+            assets[diagram_svgs[name]] = svg
+
+    docs = (docs_dir or config.decisions_dir).resolve()
+    sources: dict[str, Path] = {}
+    yaml_uris: dict[str, str] = {}
+    for decision in decisions:
+        path = decision.source.resolve()
+        if path.is_relative_to(docs):
+            yaml_uris[decision.name] = path.relative_to(docs).as_posix()
+        else:
+            yaml_uris[decision.name] = f"decisions/{path.name}"
+            sources[yaml_uris[decision.name]] = path
+
+    builder = _PageBuilder(
+        config, decisions, blocks, diagram_svgs, sources_by_name, yaml_uris, use_directory_urls
+    )
+    pages = [builder.decision_page(d) for d in decisions]
+    pages += [
+        builder.index_page(),
+        builder.graph_page(),
+        builder.tags_page(),
+        builder.appendix_page(),
+    ]
+    kept = []
+    for page in pages:
+        if page.src_uri in existing:
+            warnings.append(f"{page.src_uri} is written by hand; adrgen did not generate it")
+        else:
+            kept.append(page)
+
+    for site_path, template in ASSETS.items():
+        assets[site_path] = _template_file(builder.env, template)
+    for diagram in sorted({blocks.get(s).asset: blocks.get(s) for s in blocks.sources()}.items()):
+        asset, block = diagram
+        if block.svg is not None:
+            assets[asset] = block.svg
+
+    # Existing files only; the results folder rather than the file, which may appear later.
+    results = config.root / APPENDIX_RESULTS
+    watch = [*template_dirs(config), results if results.exists() else results.parent]
+    watch.append(config.root / "adrgen.toml")
+    return SiteContent(
+        decisions=decisions,
+        pages=kept,
+        assets=assets,
+        sources=sources,
+        blocks=blocks,
+        render=report,
+        warnings=warnings,
+        watch=watch,
+    )
+
+
+def _template_file(env: jinja2.Environment, name: str) -> Path:
+    try:
+        _source, filename, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
+    except jinja2.TemplateNotFound:
+        filename = None
+    if not filename:
+        raise ConfigError(f"template {name!r} not found in {template_search_path()}")
+    return Path(filename)
+
+
+# ---------------------------------------------------------------------------------------------
+# --pages-only: a folder any builder can build
+
+
+def _check_pages_target(config: Config, target: Path) -> None:
+    target = target.resolve()
+    protected = [config.root, config.decisions_dir, config.diagrams_dir, config.templates_dir]
+    for folder in protected:
+        if target == folder.resolve() or folder.resolve().is_relative_to(target):
+            raise OutputError(
+                f"refusing to write pages into {display_path(target)}: it holds {display_path(folder)}"
+            )
+    if target.is_relative_to(config.decisions_dir.resolve()):
+        raise OutputError(
+            f"refusing to write pages inside the docs folder {display_path(config.decisions_dir)}"
+        )
+    if target.is_dir() and any(target.iterdir()) and not (target / PAGES_MARKER).is_file():
+        raise OutputError(
+            f"{display_path(target)} is not empty and was not written by adrgen; choose another folder"
+        )
+
+
+def write_pages(config: Config, target: Path, *, use_directory_urls: bool = True) -> SiteContent:
+    """Write the docs folder a plugin-less builder needs: pages, diagrams, assets, records.
+
+    Hand-written pages and other files of the decisions folder are copied (their PlantUML
+    blocks already drawn), so ``target`` is a complete ``docs_dir``. The folder is replaced
+    whole, atomically; a folder adrgen did not write is never overwritten.
+    """
+    _check_pages_target(config, target)
+    docs = config.decisions_dir
+    records = {p.resolve() for p in discover_records(docs)}
+    hand_written: dict[str, tuple[str, Path]] = {}
+    others: dict[str, Path] = {}
+    if docs.is_dir():
+        for path in sorted(docs.rglob("*")):
+            parts = path.relative_to(docs).parts
+            if any(part.startswith(".") for part in parts) or not path.is_file():
+                continue
+            uri = "/".join(parts)
+            if path.suffix == ".md":
+                try:
+                    hand_written[uri] = (path.read_text(encoding="utf-8"), path)
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise OutputError(f"cannot read {display_path(path)}: {exc}") from None
+            elif path.resolve() not in records:
+                others[uri] = path
+    content = prepare_site(
+        config,
+        use_directory_urls=use_directory_urls,
+        hand_written=hand_written,
+        existing=hand_written,
+        docs_dir=docs,
+    )
+    files: dict[str, Path | bytes] = {
+        PAGES_MARKER: b"Written by `adrgen build --pages-only`; replaced on every run.\n"
+    }
+    for uri, path in others.items():
+        files[uri] = path.read_bytes()
+    for decision in content.decisions:
+        source = decision.source.resolve()
+        if source.is_relative_to(docs.resolve()):
+            uri = source.relative_to(docs.resolve()).as_posix()
+        else:
+            uri = f"decisions/{source.name}"
+        # Copied, never hard-linked: an edit in the output must not change the record.
+        files[uri] = decision.source.read_bytes()
+    for uri, (text, path) in hand_written.items():
+        files[uri] = rewrite_handwritten(text, uri, content.blocks, path).encode("utf-8")
+    for page in content.pages:
+        files[page.src_uri] = page.content.encode("utf-8")
+    files.update(content.assets)
+    recover(target)
+    replace_dir(target, files)
+    return content

@@ -1,0 +1,179 @@
+"""``adrgen build`` and ``adrgen serve``: the site, built by MkDocs with the adrgen plugin.
+
+``build`` runs MkDocs in-process into a private folder under ``.adrgen-cache/`` and then
+swaps it into ``site/`` whole (:func:`adrgen.output.replace_dir`), so ``site/`` is always
+either the previous complete site or the new one; a failed build leaves it untouched. The
+plugin renders ``diagrams/`` as part of the same build, so one run does render + site.
+
+``--pages-only DIR`` skips MkDocs and writes the generated docs folder instead
+(:func:`adrgen.pages.write_pages`), for builders that read ``mkdocs.yml`` but run no MkDocs
+plugins (Zensical).
+
+This module is a front end: unlike :mod:`adrgen.pages` it imports MkDocs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from adrgen.config import Config
+from adrgen.errors import AdrgenError, ConfigError, OutputError, display_path
+from adrgen.output import recover, replace_dir
+from adrgen.pages import SiteContent, write_pages
+
+MKDOCS_FILE = "mkdocs.yml"
+
+
+class SiteBuildFailed(AdrgenError):
+    """MkDocs could not build the site; ``site/`` was left as it was."""
+
+
+@contextmanager
+def mkdocs_logging(level: int = logging.INFO) -> Iterator[None]:
+    """Show MkDocs' log lines on stderr the way ``mkdocs`` itself prints them."""
+    logger = logging.getLogger("mkdocs")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    handler.setLevel(level)
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(min(level, logging.INFO))
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
+def mkdocs_file(config: Config, config_file: Path | None = None) -> Path:
+    """The MkDocs configuration to use; a clear error when there is none."""
+    path = config_file or config.root / MKDOCS_FILE
+    if not path.is_file():
+        raise ConfigError(
+            f"{display_path(path)} not found: the site needs an mkdocs.yml with "
+            "`docs_dir: decisions` and `plugins: [search, tags, adrgen]` (see `adrgen init`)"
+        )
+    return path
+
+
+def _load_mkdocs(path: Path, **overrides: Any) -> Any:
+    from mkdocs.config import load_config as load_mkdocs_config
+    from mkdocs.exceptions import ConfigurationError
+
+    try:
+        return load_mkdocs_config(config_file=str(path), **overrides)
+    except (ConfigurationError, SystemExit) as exc:
+        raise ConfigError(f"{display_path(path)}:1:1: {exc}") from None
+
+
+def use_directory_urls(config: Config, config_file: Path | None = None) -> bool:
+    """``use_directory_urls`` of the project's mkdocs.yml (True, MkDocs' default, without one)."""
+    path = config_file or config.root / MKDOCS_FILE
+    if not path.is_file():
+        return True
+    return bool(_load_mkdocs(path)["use_directory_urls"])
+
+
+def build_site(
+    config: Config,
+    *,
+    config_file: Path | None = None,
+    site_dir: Path | None = None,
+    strict: bool = False,
+    renderer: str | None = None,
+) -> Path:
+    """Render diagrams and build the site with MkDocs, then swap it into place atomically.
+
+    Returns the site folder. Raises :class:`AdrgenError` on any failure, leaving the previous
+    site as it was.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import MkDocsException
+
+    path = mkdocs_file(config, config_file)
+    mk = _load_mkdocs(path, strict=strict)
+    plugins = mk["plugins"]
+    if "adrgen" not in plugins:
+        raise ConfigError(
+            f"{display_path(path)}: the adrgen plugin is not enabled; add it: "
+            "plugins: [search, tags, adrgen] (or use `adrgen build --pages-only DIR`)"
+        )
+    # The CLI's --root and --renderer reach the plugin through its own options.
+    plugin = plugins["adrgen"]
+    plugin.config.root = str(config.root)
+    if renderer:
+        plugin.config.renderer = renderer
+    target = (site_dir or Path(mk["site_dir"])).resolve()
+    for protected in (config.root, config.decisions_dir, config.diagrams_dir, config.templates_dir):
+        if target == protected.resolve() or protected.resolve().is_relative_to(target):
+            raise OutputError(f"refusing to build the site into {display_path(target)}")
+    _remove_stale_staging(config.cache_dir)
+    staging = config.cache_dir / f"site-build-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    mk["site_dir"] = str(staging)
+    try:
+        plugins.on_startup(command="build", dirty=False)
+        try:
+            build(mk)
+        except MkDocsException as exc:
+            # MkDocs has already logged the cause (e.g. the plugin's problems, one per line).
+            raise SiteBuildFailed(
+                f"the site was not built ({exc.format_message()}); "
+                f"{display_path(target)} was left as it was"
+            ) from None
+        finally:
+            plugins.on_shutdown()
+        files: dict[str, bytes | Path] = {
+            p.relative_to(staging).as_posix(): p for p in sorted(staging.rglob("*")) if p.is_file()
+        }
+        recover(target)
+        replace_dir(target, files, keep_dotfiles=False)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _remove_stale_staging(cache_dir: Path) -> None:
+    """Delete build folders left by runs that were killed (their process is gone)."""
+    for leftover in cache_dir.glob("site-build-*"):
+        try:
+            pid = int(leftover.name.rsplit("-", 1)[1])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(leftover, ignore_errors=True)
+        except (ValueError, PermissionError, OSError):
+            continue  # not ours to judge, or still running
+
+
+def build_pages(config: Config, target: Path, *, config_file: Path | None = None) -> SiteContent:
+    """``--pages-only``: write the generated docs folder for a plugin-less builder."""
+    return write_pages(config, target, use_directory_urls=use_directory_urls(config, config_file))
+
+
+def serve_site(
+    config: Config,
+    *,
+    config_file: Path | None = None,
+    dev_addr: str | None = None,
+    renderer: str | None = None,
+    open_in_browser: bool = False,
+) -> None:
+    """Run ``mkdocs serve`` on the project (blocks until interrupted)."""
+    from mkdocs.commands.serve import serve
+    from mkdocs.exceptions import MkDocsException
+
+    path = mkdocs_file(config, config_file)
+    if renderer:
+        # serve() reloads mkdocs.yml on every rebuild; the environment reaches each reload.
+        os.environ["ADRGEN_RENDERER"] = renderer
+    try:
+        serve(config_file=str(path), dev_addr=dev_addr, open_in_browser=open_in_browser)
+    except MkDocsException as exc:
+        raise SiteBuildFailed(f"mkdocs serve stopped: {exc.format_message()}") from None
