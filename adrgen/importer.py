@@ -22,6 +22,11 @@ The rules that shape it:
 * **Existing files are never overwritten**, not even in a race: each record is written to a
   temporary sibling and hard-linked into place, which fails if the name exists (on a
   filesystem without hard links: checked, then renamed).
+* **Numbers are kept, or moved on request.** A record keeps its source's number. One whose
+  number is taken is skipped, or with ``renumber`` (``adrgen import --renumber``) gets the
+  next free number; links among the imported records and the numbers in their link text
+  follow, and each move is reported. A source an earlier run already imported (same title,
+  or a header naming it) is not imported again, under whatever number it got then.
 * **Same input, same bytes.** Files are processed in sorted order and the output has no
   timestamps or absolute paths.
 """
@@ -1612,8 +1617,15 @@ def _earlier_imports(drafts: Sequence[_Draft], existing: _Existing) -> dict[Path
     record that merely shares a file name (``adrgen init``'s 0001 and adr-tools' 0001 are
     both ``0001-record-architecture-decisions``) is not taken for this one.
     """
-    found: dict[Path, _Known] = {}
-    claimed: set[str] = set()
+    by_name: dict[str, list[_Known]] = {}
+    by_header: dict[str, list[_Known]] = {}
+    by_title: dict[str, list[_Known]] = {}
+    for known in existing.records:  # sorted by name, so each list is too
+        by_name.setdefault(known.name, []).append(known)
+        if known.imported_from:
+            by_header.setdefault(known.imported_from, []).append(known)
+        if known.title:
+            by_title.setdefault(_title_key(known.title), []).append(known)
     ordered = sorted(drafts, key=_number_order)
     slugs = {d.source: _output_slug(d) for d in ordered}
 
@@ -1622,17 +1634,23 @@ def _earlier_imports(drafts: Sequence[_Draft], existing: _Existing) -> dict[Path
             return True
         return known.imported_from == draft.source.name and known.slug == slugs[draft.source]
 
-    tiers: tuple[Callable[[_Draft, _Known], bool], ...] = (
-        lambda d, k: d.number is not None and k.name == f"{d.number:04d}-{slugs[d.source]}.yaml",
-        lambda d, k: k.imported_from == d.source.name,
-        lambda d, k: True,
+    tiers: tuple[Callable[[_Draft], list[_Known]], ...] = (
+        lambda d: (
+            by_name.get(f"{d.number:04d}-{slugs[d.source]}.yaml", [])
+            if d.number is not None
+            else []
+        ),
+        lambda d: by_header.get(d.source.name, []),
+        lambda d: by_title.get(_title_key(d.title), []),
     )
-    for tier in tiers:
+    found: dict[Path, _Known] = {}
+    claimed: set[str] = set()
+    for candidates in tiers:
         for draft in ordered:
             if draft.source in found:
                 continue
-            for known in existing.records:
-                if known.name not in claimed and tier(draft, known) and same(draft, known):
+            for known in candidates(draft):
+                if known.name not in claimed and same(draft, known):
                     found[draft.source] = known
                     claimed.add(known.name)
                     break
@@ -1792,10 +1810,11 @@ def _resolve_links(drafts: list[_Draft], existing: _Existing) -> None:
         assert draft.number is not None
         for link in draft.links:
             # A link names a file (adr-tools, MADR) or a number; the file is the surer guide.
+            # The number is the source's: the draft found by it may have another one now.
             other = by_source.get(link.href.resolve()) if link.href is not None else None
+            if other is None and link.number is not None:
+                other = by_number.get(link.number)
             target = other.number if other is not None else link.number
-            if other is None and target is not None:
-                other = by_number.get(target)
             link.target = target
             inverse = _INVERSE[link.kind]
             # A source skipped because its record exists counts as that record; one skipped
@@ -1887,13 +1906,13 @@ def _note_moved_target(draft: _Draft, link: _Link, other: _Draft | None) -> None
         return
     assert other.source_number is not None and other.number is not None
     where = (
-        f"imported before as {other.output.name if other.output else f'{other.number:04d}'}"
+        f"was imported before as {other.output.name if other.output else f'{other.number:04d}'}"
         if other.skip_reason
-        else f"imported as {other.number:04d}"
+        else f"is imported as {other.number:04d}"
     )
     draft.note(
         f"links.{link.kind}",
-        f"{other.source_number:04d} in the source is {where}; linked as {other.number:04d}",
+        f"{other.source_number:04d} in the source {where}; linked as {other.number:04d}",
         link.line,
     )
 

@@ -128,9 +128,36 @@ def write_file_atomic(path: Path, content: bytes) -> None:
         raise OutputError(f"could not write {display_path(path)}: {exc}") from None
 
 
+#: Locks this process holds, with their depth: `adrgen build` holds the lock for the whole
+#: build and the diagram step inside it asks again. flock() would refuse a second open file
+#: of the same process, so re-entry is counted here instead.
+_HELD: dict[Path, int] = {}
+
+
 @contextmanager
 def repository_lock(cache_dir: Path) -> Iterator[None]:
-    """Hold the repository's output lock, or fail at once with a clear message."""
+    """Hold the repository's output lock, or fail at once with a clear message.
+
+    Re-entrant within one process.
+    """
+    key = cache_dir.resolve()
+    if _HELD.get(key):
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
+    with _acquire(cache_dir):
+        _HELD[key] = 1
+        try:
+            yield
+        finally:
+            _HELD.pop(key, None)
+
+
+@contextmanager
+def _acquire(cache_dir: Path) -> Iterator[None]:
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         handle = (cache_dir / "lock").open("a+")

@@ -25,7 +25,7 @@ from typing import Any
 
 from adrgen.config import Config
 from adrgen.errors import AdrgenError, ConfigError, OutputError, display_path
-from adrgen.output import recover, replace_dir
+from adrgen.output import recover, replace_dir, repository_lock
 from adrgen.pages import SiteContent, write_pages
 
 MKDOCS_FILE = "mkdocs.yml"
@@ -94,9 +94,6 @@ def build_site(
     Returns the site folder. Raises :class:`AdrgenError` on any failure, leaving the previous
     site as it was.
     """
-    from mkdocs.commands.build import build
-    from mkdocs.exceptions import MkDocsException
-
     path = mkdocs_file(config, config_file)
     mk = _load_mkdocs(path, strict=strict)
     plugins = mk["plugins"]
@@ -114,6 +111,16 @@ def build_site(
     for protected in (config.root, config.decisions_dir, config.diagrams_dir, config.templates_dir):
         if target == protected.resolve() or protected.resolve().is_relative_to(target):
             raise OutputError(f"refusing to build the site into {display_path(target)}")
+    # One build at a time per repository: a second one fails at once with a clear message
+    # instead of racing this one for diagrams/ and site/.
+    with repository_lock(config.cache_dir):
+        return _build_locked(mk, plugins, config, target)
+
+
+def _build_locked(mk: Any, plugins: Any, config: Config, target: Path) -> Path:
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import MkDocsException
+
     _remove_stale_staging(config.cache_dir)
     staging = config.cache_dir / f"site-build-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)

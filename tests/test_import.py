@@ -670,6 +670,19 @@ def test_renumber_rewrites_links_and_link_text_among_the_imported_records(
     assert len(again.skipped) == 5
     assert sorted(records(docs_repo)) == [1, 2, 3, 4, 5, 6, 7]
 
+    # A record deleted since comes back; its link to 0003 finds the earlier import, 0007.
+    amends = docs_repo / "decisions" / "0004-sanitise-once-on-write.yaml"
+    amends.unlink()
+    partial = run(docs_repo, FIXTURES / "nygard", renumber=True)
+    assert [f.source.name for f in partial.written] == ["0004-sanitise-once-on-write.md"]
+    assert has_note(
+        notes_of(partial, "0004-sanitise-once-on-write.md"),
+        "links.relates_to: 0003 in the source was imported before as "
+        "0007-sanitise-html-with-nh3.yaml; linked as 0007",
+    )
+    assert records(docs_repo)[4]["links"] == {"relates_to": [7]}
+    assert snapshot(docs_repo / "decisions") == snapshot(other / "decisions")
+
 
 def test_renumber_follows_plain_references_in_link_text_and_reports_prose(
     docs_repo: Path, tmp_path: Path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import stat
 from pathlib import Path
@@ -197,8 +198,21 @@ def test_orphans_are_removed_and_dotfiles_kept(three_records: Path) -> None:
 
 def test_a_second_run_waits_for_no_one_it_fails_clearly(three_records: Path) -> None:
     config = load_config(renderer={"kind": "none"})
-    with repository_lock(config.cache_dir), pytest.raises(LockedError, match=f"pid {os.getpid()}"):
-        render_diagrams(config)
+    config.cache_dir.mkdir(parents=True)
+    # Another process holds the lock (a separate open file, as another run would have).
+    with (config.cache_dir / "lock").open("a+") as other:
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        other.write("pid 4242")
+        other.flush()
+        with pytest.raises(LockedError, match="another adrgen run \\(pid 4242\\)"):
+            render_diagrams(config)
+    render_diagrams(config)  # released: the next run goes ahead
+
+
+def test_the_lock_is_reentrant_within_one_process(three_records: Path) -> None:
+    config = load_config(renderer={"kind": "none"})
+    with repository_lock(config.cache_dir):
+        render_diagrams(config)  # `adrgen build` holds it around the diagram step
 
 
 def test_leftovers_of_a_killed_run_are_cleaned(three_records: Path) -> None:
@@ -213,3 +227,25 @@ def test_leftovers_of_a_killed_run_are_cleaned(three_records: Path) -> None:
     os.rename(target, three_records / ".diagrams.adrgen-old-99999")
     recover(target)
     assert (target / "0001-r1.puml").is_file()
+
+
+def test_project_templates_render_in_a_sandbox(three_records: Path) -> None:
+    override = three_records / "templates" / "diagrams"
+    override.mkdir(parents=True)
+    (override / "comparison.puml.j2").write_text(
+        "@startuml\n{{ ''.__class__.__mro__[1].__subclasses__() }}\n@enduml\n"
+    )
+    with pytest.raises(TemplateError, match="unsafe"):
+        render_diagrams(load_config(renderer={"kind": "none"}))
+
+
+def test_jinja_in_record_text_is_never_evaluated(docs_repo: Path) -> None:
+    write_record(
+        docs_repo,
+        "0001-jinja.yaml",
+        MINIMAL_RECORD.replace("A small decision", "'{{ 7*7 }} {% if 1 %}x{% endif %}'"),
+    )
+    render_diagrams(load_config(renderer={"kind": "none"}))
+    graph = (docs_repo / "diagrams" / "decision-graph.puml").read_text()
+    assert "<U+007B><U+007B> 7<U+002A>7 <U+007D><U+007D>" in graph
+    assert "49" not in graph
