@@ -70,6 +70,9 @@ _SCALAR_TAGS = frozenset(
     "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")
 )
 
+#: Text that may hold a ```plantuml (or ```puml) fence, whose position the pages look up.
+MAY_HOLD_DIAGRAMS = re.compile(r"p(?:lant)?uml", re.IGNORECASE)
+
 #: A path inside a document: mapping keys and sequence indices, outermost first.
 DataPath = tuple[Any, ...]
 
@@ -222,7 +225,12 @@ def load_text(text: str, path: Path) -> LoadedDocument:
         data = None if node is None else _Builder(loader, shown).build(node, 0, _Budget(), set())
     finally:
         loader.dispose()
-    return LoadedDocument(path=path, data=data, text=text)
+    document = LoadedDocument(path=path, data=data, text=text)
+    if node is not None and MAY_HOLD_DIAGRAMS.search(text):
+        # The pages place a Markdown field's ```plantuml blocks by position: keep this (rare)
+        # document's node tree rather than parse the file again for it.
+        document.__dict__["_root"] = node
+    return document
 
 
 def _fail(shown: str, line: int, col: int, message: str) -> ValidationFailed:

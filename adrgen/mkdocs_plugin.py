@@ -10,6 +10,10 @@ MkDocs as in-memory files:
   (``File.generated``), the SVGs and the assets. Nothing is written into a watched folder.
 * ``on_page_markdown``: replace ```plantuml fences of hand-written pages by the diagrams
   drawn in the build's single PlantUML batch.
+* ``on_post_build``: the batch of stale diagrams runs in the background while MkDocs builds
+  the pages (they only link to the SVGs), so PlantUML and MkDocs use both cores; here the
+  plugin waits for it, writes ``diagrams/`` and copies the new SVGs into the site.
+  ``on_build_error`` abandons it, writing nothing.
 * ``on_serve``: also watch the templates (records are in ``docs_dir``, watched already).
 
 Every :class:`~adrgen.errors.AdrgenError` becomes a ``PluginError`` whose message has one
@@ -47,6 +51,18 @@ class AdrgenPluginConfig(base.Config):  # type: ignore[no-untyped-call]
     renderer = c.Optional(c.Choice(RENDERER_KINDS))
 
 
+class _DeferredDiagram(File):
+    """An SVG the build's PlantUML batch is still drawing.
+
+    MkDocs copies static files before it renders the pages; this one is copied by
+    :meth:`AdrgenPlugin.on_post_build` instead, once the batch is done, so the batch
+    overlaps the whole page build rather than only its first half.
+    """
+
+    def copy_file(self, dirty: bool = False) -> None:
+        """Copied later, by the plugin (see the class docstring)."""
+
+
 def plugin_error(exc: AdrgenError) -> PluginError:
     """An adrgen error as MkDocs shows it: one line per problem, file and line first."""
     lines = exc.lines()
@@ -64,6 +80,7 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         self.project: Config | None = None
         self.content: SiteContent | None = None
         self._auto_nav = False
+        self._deferred: list[File] = []
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Load the project settings and register adrgen's stylesheet and script."""
@@ -111,6 +128,7 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
             if f.generated_by is None and f.abs_src_path
         }
         existing = {f.src_uri for f in files}
+        self._abandon()  # a previous build that never reached on_post_build
         try:
             content = prepare_site(
                 self.project,
@@ -118,9 +136,53 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
                 hand_written=hand_written,
                 existing=existing,
                 docs_dir=Path(config.docs_dir),
+                defer=True,
             )
         except AdrgenError as exc:
             raise plugin_error(exc) from None
+        self.content = content
+        self._deferred = []
+        try:
+            self._add_files(content, files, config, existing, hand_written)
+        except BaseException:
+            self._abandon()
+            raise
+        if content.job is None:
+            self._log_summary(content)
+        return files
+
+    def _add_files(
+        self,
+        content: SiteContent,
+        files: Files,
+        config: MkDocsConfig,
+        existing: set[str],
+        hand_written: dict[str, tuple[str, Path]],
+    ) -> None:
+        for page in content.pages:
+            generated = File.generated(config, page.src_uri, content=page.content)
+            generated.edit_uri = page.edit_uri
+            files.append(generated)
+        for uri, source in sorted(content.assets.items()):
+            if uri in existing:
+                log.info(f"{uri} exists in the docs folder; adrgen's copy was not added")
+                continue
+            if uri in content.deferred_assets:
+                deferred = _DeferredDiagram.generated(config, uri, abs_src_path=str(source))
+                self._deferred.append(deferred)
+                files.append(deferred)
+            elif isinstance(source, Path):
+                files.append(File.generated(config, uri, abs_src_path=str(source)))
+            else:
+                files.append(File.generated(config, uri, content=source))
+        for uri, path in sorted(content.sources.items()):
+            if uri not in existing:
+                files.append(File.generated(config, uri, abs_src_path=str(path)))
+        if self._auto_nav:
+            config.nav = content.nav(hand_written)
+
+    @staticmethod
+    def _log_summary(content: SiteContent) -> None:
         # INFO, not WARNING: a machine without PlantUML must still pass `mkdocs build --strict`;
         # the page itself shows the warning next to the diagram's source.
         report = content.render
@@ -131,25 +193,30 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         )
         for warning in content.warnings:
             log.info(f"adrgen: {warning}")
-        for page in content.pages:
-            generated = File.generated(config, page.src_uri, content=page.content)
-            generated.edit_uri = page.edit_uri
-            files.append(generated)
-        for uri, source in sorted(content.assets.items()):
-            if uri in existing:
-                log.info(f"{uri} exists in the docs folder; adrgen's copy was not added")
-                continue
-            if isinstance(source, Path):
-                files.append(File.generated(config, uri, abs_src_path=str(source)))
-            else:
-                files.append(File.generated(config, uri, content=source))
-        for uri, path in sorted(content.sources.items()):
-            if uri not in existing:
-                files.append(File.generated(config, uri, abs_src_path=str(path)))
-        if self._auto_nav:
-            config.nav = content.nav(hand_written)
-        self.content = content
-        return files
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Finish the background PlantUML batch; copy the SVGs it drew into the site."""
+        content = self.content
+        if content is None or content.job is None:
+            return
+        try:
+            content.finish()
+        except AdrgenError as exc:
+            self._deferred = []
+            raise plugin_error(exc) from None
+        self._log_summary(content)
+        for deferred in self._deferred:
+            File.copy_file(deferred)
+        self._deferred = []
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """The build failed: give up a batch still running, writing nothing."""
+        self._abandon()
+
+    def _abandon(self) -> None:
+        self._deferred = []
+        if self.content is not None:
+            self.content.abandon()
 
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files

@@ -20,8 +20,9 @@ import html
 import json
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -32,9 +33,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from adrgen.config import Config
-from adrgen.diagrams import GRAPH_NAME
+from adrgen.diagrams import GRAPH_NAME, DiagramSource
 from adrgen.errors import ConfigError, OutputError, display_path
-from adrgen.loader import load_file
+from adrgen.loader import LoadedDocument, load_file
 from adrgen.markdown_safety import (
     find_plantuml_fences,
     html_text,
@@ -46,11 +47,12 @@ from adrgen.markdown_safety import (
 from adrgen.model import Decision, DecisionSet
 from adrgen.output import recover, replace_dir
 from adrgen.pipeline import (
+    RenderJob,
     RenderReport,
     discover_records,
-    load_decisions,
+    load_records,
     plan_diagrams,
-    render_diagrams,
+    start_render,
 )
 from adrgen.plantuml_blocks import BlockDiagram, Origin, Piggyback, PlantumlBlocks
 from adrgen.plantuml_renderer import Renderer, RendererUnavailable, make_renderer
@@ -104,9 +106,19 @@ def _finalize(value: object) -> str:
 
 
 def page_environment(project_templates: Path | None = None) -> SandboxedEnvironment:
-    """The sandboxed environment for page templates (project templates override defaults)."""
+    """The sandboxed environment for page templates (project templates override defaults).
+
+    Cached per template folder, like the diagrams' environment, so each template is compiled
+    once per process (``mkdocs serve`` rebuilds reuse it; Jinja reloads a template whose
+    file changed).
+    """
+    return _page_environment(template_search_path(project_templates))
+
+
+@lru_cache(maxsize=8)
+def _page_environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(list(template_search_path(project_templates))),
+        loader=jinja2.FileSystemLoader(list(search_path)),
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,
         autoescape=False,
@@ -218,6 +230,25 @@ class SiteContent:
     warnings: list[str] = field(default_factory=list)
     #: Files that, when changed, change the site (for live reload).
     watch: list[Path] = field(default_factory=list)
+    #: With ``prepare_site(defer=True)``: the PlantUML batch still drawing; :meth:`finish`
+    #: completes it. ``None`` once ``diagrams/`` is written.
+    job: RenderJob | None = None
+    #: Site paths of the assets (SVGs in ``diagrams/``) that exist only after :meth:`finish`.
+    deferred_assets: frozenset[str] = frozenset()
+
+    def finish(self) -> RenderReport:
+        """Wait for a deferred render and write ``diagrams/``; raises like ``render_diagrams``."""
+        if self.job is not None:
+            job, self.job = self.job, None
+            job.finish()
+            self.warnings.extend(w for w in job.report.warnings if w not in self.warnings)
+        return self.render
+
+    def abandon(self) -> None:
+        """Give up a deferred render (the build failed elsewhere): write nothing."""
+        if self.job is not None:
+            job, self.job = self.job, None
+            job.abandon()
 
     def nav(self, hand_written: Iterable[str] = ()) -> list[Any]:
         """A nav for an ``mkdocs.yml`` without one: index, graph, decisions, pages, appendix."""
@@ -252,25 +283,51 @@ def _front_matter(meta: Mapping[str, Any]) -> str:
     return f"---\n{dumped}---\n"
 
 
-def _reverse_links(decision: Decision, decisions: DecisionSet) -> dict[str, list[int]]:
-    """Links of a record in both directions: what it says, plus what others say about it."""
-    links = decision.record.links
-    found: dict[str, set[int]] = {
-        "supersedes": set(links.supersedes),
-        "superseded_by": set(links.superseded_by),
-        "relates_to": set(links.relates_to),
-    }
+#: A link another record states about this one, seen from this one.
+_INVERSE_LINK = {
+    "superseded_by": "supersedes",
+    "supersedes": "superseded_by",
+    "relates_to": "relates_to",
+}
+
+
+def _links_index(decisions: DecisionSet) -> dict[int, dict[str, set[int]]]:
+    """What every record says about every other, by target: one pass over the corpus.
+
+    (Asking each record about every other one per page cost O(N²): 1 s at 1000 records.)
+    """
+    index: dict[int, dict[str, set[int]]] = {}
     for other in decisions:
-        if other.number == decision.number:
-            continue
         theirs = other.record.links
-        if decision.number in theirs.superseded_by:
-            found["supersedes"].add(other.number)
-        if decision.number in theirs.supersedes:
-            found["superseded_by"].add(other.number)
-        if decision.number in theirs.relates_to:
-            found["relates_to"].add(other.number)
-    known = {d.number for d in decisions}
+        for kind, inverse in _INVERSE_LINK.items():
+            for target in getattr(theirs, kind):
+                if target != other.number:
+                    index.setdefault(target, {}).setdefault(inverse, set()).add(other.number)
+    return index
+
+
+def _reverse_links(
+    decision: Decision,
+    decisions: DecisionSet,
+    index: Mapping[int, Mapping[str, set[int]]] | None = None,
+    known: set[int] | None = None,
+) -> dict[str, list[int]]:
+    """Links of a record in both directions: what it says, plus what others say about it.
+
+    ``index`` (:func:`_links_index`) and ``known`` (every number) are computed once per site
+    by the caller; without them, they are computed here.
+    """
+    if index is None:
+        index = _links_index(decisions)
+    if known is None:
+        known = {d.number for d in decisions}
+    links = decision.record.links
+    said = index.get(decision.number, {})
+    found: dict[str, set[int]] = {
+        "supersedes": set(links.supersedes) | said.get("supersedes", set()),
+        "superseded_by": set(links.superseded_by) | said.get("superseded_by", set()),
+        "relates_to": set(links.relates_to) | said.get("relates_to", set()),
+    }
     return {kind: sorted(n for n in numbers if n in known) for kind, numbers in found.items()}
 
 
@@ -382,8 +439,10 @@ class _PageBuilder:
         diagram_sources: Mapping[str, str],
         yaml_uris: Mapping[str, str],
         use_directory_urls: bool,
+        documents: Mapping[Path, LoadedDocument] | None = None,
     ) -> None:
         self.config = config
+        self.documents = documents or {}
         self.decisions = decisions
         self.blocks = blocks
         self.diagram_svgs = diagram_svgs
@@ -395,6 +454,7 @@ class _PageBuilder:
             d.number: DecisionRef(d.number, d.ref, d.title, d.status, f"{d.name}.md")
             for d in decisions
         }
+        self.links_index = _links_index(decisions)
 
     # Helpers handed to templates -------------------------------------------------------------
 
@@ -457,10 +517,14 @@ class _PageBuilder:
         if record.tags:
             meta["tags"] = list(record.tags)
         yaml_uri = self.yaml_uris.get(decision.name)
-        try:
-            yaml_text = decision.source.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            yaml_text = ""
+        document = self.documents.get(decision.source)
+        if document is not None:
+            yaml_text = document.text  # as loaded: a build reads each record once
+        else:
+            try:
+                yaml_text = decision.source.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                yaml_text = ""
         repo_link = None
         if self.config.repo_url:
             try:
@@ -468,7 +532,7 @@ class _PageBuilder:
                 repo_link = safe_url(self.config.repo_url.rstrip("/") + "/" + rel)
             except ValueError:
                 repo_link = None
-        links = _reverse_links(decision, self.decisions)
+        links = _reverse_links(decision, self.decisions, self.links_index, set(self.refs))
         content = self.render(
             DECISION_TEMPLATE,
             page,
@@ -663,6 +727,7 @@ def _collect_blocks(
     config: Config,
     decisions: DecisionSet,
     hand_written: Mapping[str, tuple[str, Path]],
+    documents: Mapping[Path, LoadedDocument] | None = None,
 ) -> None:
     for decision in decisions:
         fields = [
@@ -672,7 +737,10 @@ def _collect_blocks(
         ]
         if not fields:
             continue
-        document = load_file(decision.source, max_bytes=config.max_record_bytes)
+        # The document as loaded (its node tree kept for this, see adrgen.loader.load_text).
+        document = (documents or {}).get(decision.source) or load_file(
+            decision.source, max_bytes=config.max_record_bytes
+        )
         for loc, text in fields:
             line, _ = document.position(loc)
             for start, _stop, body in find_plantuml_fences(text):
@@ -694,6 +762,29 @@ def _open_renderer(config: Config) -> tuple[Renderer | None, str]:
         return None, ""  # render_diagrams reports why, as a warning
 
 
+def _renders_everything(config: Config) -> bool:
+    """True when no SVG exists yet, in ``diagrams/`` or the local cache: a cold build.
+
+    Only then is a PlantUML process started before the records are even loaded: a build
+    that may render nothing (a no-op rebuild, a fresh clone with committed SVGs) must start
+    none.
+    """
+    for folder in (config.diagrams_dir, config.cache_dir / "svg"):
+        try:
+            if next(folder.glob("*.svg"), None) is not None:
+                return False
+        except OSError:
+            continue
+    return True
+
+
+def _close(renderer: Renderer | None) -> None:
+    """Stop a PlantUML process started early that no batch used (see ``PipeRenderer``)."""
+    close = getattr(renderer, "close", None)
+    if close is not None:
+        close()
+
+
 def prepare_site(
     config: Config,
     *,
@@ -702,6 +793,7 @@ def prepare_site(
     existing: Iterable[str] = (),
     docs_dir: Path | None = None,
     decisions: DecisionSet | None = None,
+    defer: bool = False,
 ) -> SiteContent:
     """Run the pipeline and generate every page, diagram and asset of the site.
 
@@ -709,32 +801,105 @@ def prepare_site(
     file (their PlantUML blocks join the batch); ``existing`` lists site paths the docs folder
     already has, which generated pages never replace. ``docs_dir`` is the builder's docs
     folder: records inside it are published by the builder itself, others are added.
+
+    With ``defer``, a PlantUML batch keeps drawing in the background when this returns: the
+    pages only need to know which diagrams will have an SVG, not the SVGs. The caller then
+    publishes ``deferred_assets`` only after :meth:`SiteContent.finish` (the MkDocs plugin
+    does so at the end of the build, so PlantUML and MkDocs share the two cores). Markdown
+    ```plantuml blocks that still need drawing are rendered before this returns either way.
     Raises :class:`~adrgen.errors.AdrgenError` (never anything else) on bad input.
     """
     hand_written = dict(hand_written or {})
     existing = set(existing)
-    if decisions is None:
-        decisions = load_decisions(config)
-    blocks = PlantumlBlocks(config.root, config.cache_dir)
-    _collect_blocks(blocks, config, decisions, hand_written)
-    renderer, identity = _open_renderer(config)
-    if renderer is not None:
-        piggyback = Piggyback(renderer, blocks.pending(identity))
-        report = render_diagrams(config, decisions=decisions, renderer=piggyback)
-        blocks.resolve(renderer, identity, piggyback.drawn)
-    else:
-        report = render_diagrams(config, decisions=decisions)
-        blocks.resolve(None, "", {})
-    warnings = list(report.warnings)
+    early: Renderer | None = None
+    if _renders_everything(config):
+        # Cold build: start PlantUML's JVM now, so it boots while the records are loaded.
+        try:
+            early = make_renderer(config.renderer)
+        except RendererUnavailable:
+            early = None
+        prestart = getattr(early, "prestart", None)
+        if prestart is not None:
+            prestart()
+    job: RenderJob | None = None
+    try:
+        documents: dict[Path, LoadedDocument] = {}
+        if decisions is None:
+            decisions, documents = load_records(config)
+        # Planned once, for the render and the pages (planning twice cost ~1.5 ms a record).
+        planned = plan_diagrams(config, decisions)
+        blocks = PlantumlBlocks(config.root, config.cache_dir)
+        _collect_blocks(blocks, config, decisions, hand_written, documents)
+        if early is not None:
+            try:
+                renderer, identity = early, early.identity()
+            except RendererUnavailable:
+                renderer, identity = None, ""
+        else:
+            renderer, identity = _open_renderer(config)
+        piggyback: Piggyback | None = None
+        if renderer is not None:
+            pending_blocks = blocks.pending(identity)
+            piggyback = Piggyback(renderer, pending_blocks)
+            job = start_render(
+                config,
+                decisions=decisions,
+                renderer=piggyback,
+                sources=planned,
+                background=defer and not pending_blocks,
+            )
+        else:
+            job = start_render(config, decisions=decisions, sources=planned)
+        if not job.pending:
+            _close(early)  # the batch did not need it (or has already used it)
+            job.finish()
+        if renderer is not None and piggyback is not None:
+            if job.pending:
+                blocks.resolve(renderer, identity, {})  # nothing pending: all from the cache
+            else:
+                blocks.resolve(renderer, identity, piggyback.drawn)
+        else:
+            blocks.resolve(None, "", {})
+        content = _generate(
+            config,
+            decisions,
+            documents,
+            blocks,
+            job,
+            planned,
+            use_directory_urls,
+            existing,
+            docs_dir,
+        )
+    except BaseException:
+        if job is not None:
+            job.abandon()
+        _close(early)
+        raise
+    return content
 
-    sources_by_name = {s.name: s.text for s in plan_diagrams(config, decisions)}
+
+def _generate(
+    config: Config,
+    decisions: DecisionSet,
+    documents: Mapping[Path, LoadedDocument],
+    blocks: PlantumlBlocks,
+    job: RenderJob,
+    planned: Sequence[DiagramSource],
+    use_directory_urls: bool,
+    existing: set[str],
+    docs_dir: Path | None,
+) -> SiteContent:
+    report = job.report
+    warnings = list(report.warnings)
+    sources_by_name = {s.name: s.text for s in planned}
     assets: dict[str, Path | bytes] = {}
     diagram_svgs: dict[str, str] = {}
+    with_svg = job.svg_names
     for name in sources_by_name:
-        svg = config.diagrams_dir / f"{name}.svg"
-        if svg.is_file():
+        if name in with_svg:
             diagram_svgs[name] = f"diagrams/{name}.svg"
-            assets[diagram_svgs[name]] = svg
+            assets[diagram_svgs[name]] = config.diagrams_dir / f"{name}.svg"
 
     docs = (docs_dir or config.decisions_dir).resolve()
     sources: dict[str, Path] = {}
@@ -748,7 +913,14 @@ def prepare_site(
             sources[yaml_uris[decision.name]] = path
 
     builder = _PageBuilder(
-        config, decisions, blocks, diagram_svgs, sources_by_name, yaml_uris, use_directory_urls
+        config,
+        decisions,
+        blocks,
+        diagram_svgs,
+        sources_by_name,
+        yaml_uris,
+        use_directory_urls,
+        documents,
     )
     pages = [builder.decision_page(d) for d in decisions]
     pages += [
@@ -775,6 +947,7 @@ def prepare_site(
     results = config.root / APPENDIX_RESULTS
     watch = [*template_dirs(config), results if results.exists() else results.parent]
     watch.append(config.root / "adrgen.toml")
+    pending = job.pending
     return SiteContent(
         decisions=decisions,
         pages=kept,
@@ -784,6 +957,8 @@ def prepare_site(
         render=report,
         warnings=warnings,
         watch=watch,
+        job=job if pending else None,
+        deferred_assets=frozenset(diagram_svgs.values()) if pending else frozenset(),
     )
 
 

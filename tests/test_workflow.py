@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -55,7 +56,9 @@ def test_the_workflow_init_writes_lints_clean(tmp_path: Path) -> None:
 
 def test_actionlint_does_catch_mistakes(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
-    bad.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n")
+    bad.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n"
+    )
     assert actionlint(bad)
 
 
@@ -67,7 +70,9 @@ class Session:
         self.env = env
         self.lines: list[str] = []
 
-    def run(self, *argv: str, ok: bool = True, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *argv: str, ok: bool = True, timeout: int = 600
+    ) -> subprocess.CompletedProcess[str]:
         self.lines.append(f"$ {shlex.join(argv)}")
         if argv[0] == "pre-commit":  # the developer's pre-commit, from the test environment
             argv = (sys.executable, "-m", "pre_commit", *argv[1:])
@@ -126,7 +131,9 @@ def test_a_new_team_adopts_adrgen(tmp_path: Path) -> None:
         session.run("adrgen", "--version")
         session.run("adrgen", "init")
         session.run("adrgen", "new", "Notification delivery")
-        session.run("adrgen", "new", "Use nh3 to sanitise", "--status", "accepted", "--supersedes", "2")
+        session.run(
+            "adrgen", "new", "Use nh3 to sanitise", "--status", "accepted", "--supersedes", "2"
+        )
         old_adrs = tmp_path / "old-adrs"
         shutil.copytree(REPO / "tests" / "import_fixtures" / "nygard", old_adrs)
         session.run("adrgen", "import", "--renumber", str(old_adrs))
@@ -142,7 +149,7 @@ def test_a_new_team_adopts_adrgen(tmp_path: Path) -> None:
         # An invalid record fails validate; a stale diagram fails check.
         record = next((project / "decisions").glob("0002-*.yaml"))
         good = record.read_text()
-        record.write_text(good.replace("status: proposed", "status: pending"))
+        record.write_text(re.sub(r"(?m)^status: .*$", "status: pending", good))
         session.run("git", "add", "-A")
         session.run("pre-commit", "try-repo", str(REPO), "adrgen-validate", "--all-files", ok=False)
         record.write_text(good.replace("Option A", "Option A, renamed"))

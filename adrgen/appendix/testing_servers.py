@@ -51,7 +51,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.05) -> None:
+def wait_until(
+    check: Callable[[], bool], timeout: float, what: str, interval: float = 0.05
+) -> None:
     """Call ``check`` until it returns True; raise TimeoutError naming ``what`` after timeout."""
     deadline = time.monotonic() + timeout
     while True:
@@ -153,6 +155,11 @@ class PostgresServer(_Server):
                 f"{result.stderr}\n{_tail(self.log)}"
             )
 
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id (backends are its children)."""
+        return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+
     def url(self, dbname: str = "postgres") -> str:
         """A libpq URL for ``dbname`` over TCP on 127.0.0.1."""
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{dbname}"
@@ -209,21 +216,24 @@ class PostgresServer(_Server):
     ) -> None:
         self.cleanup()
 
-    def admin(self, sql: str) -> None:
-        """Run one statement as the superuser, outside a transaction (CREATE DATABASE...)."""
+    def admin(self, statement: str, name: str) -> None:
+        """Run ``statement`` with ``{}`` replaced by the quoted identifier ``name``, as the
+        superuser and outside a transaction (CREATE/DROP DATABASE need that)."""
         import psycopg
+        from psycopg import sql
 
+        query = sql.SQL(statement).format(sql.Identifier(name))
         with psycopg.connect(self.url(), autocommit=True, connect_timeout=5) as conn:
-            conn.execute(sql)  # type: ignore[arg-type] # trusted, built by the caller
+            conn.execute(query)
 
     def create_database(self, name: str) -> str:
-        """Create database ``name`` (an identifier made by the caller) and return its URL."""
-        self.admin(f'CREATE DATABASE "{name}"')
+        """Create database ``name`` and return its URL."""
+        self.admin("CREATE DATABASE {}", name)
         return self.url(name)
 
     def drop_database(self, name: str) -> None:
         """Drop database ``name``, cutting any connection still open to it."""
-        self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.admin("DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
 
 class RedisServer(_Server):
@@ -374,10 +384,8 @@ def _terminate(proc: subprocess.Popen[bytes], timeout: float = 10) -> None:
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
+            # The group holds the workers too (start_new_session): none may outlive it.
             proc.wait(timeout)
-    # Workers are in the same session/group; make sure none outlives its master.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def mint_session_cookie(secret_key: str, user_id: int) -> str:

@@ -30,7 +30,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         "adrgen.appendix.polling",
         instance_path=overrides.pop("INSTANCE_PATH", None),
-        instance_relative_config=True,
     )
     settings.load(app, overrides)
 

@@ -32,14 +32,18 @@ def load_user() -> Response | None:
     g.user_id = current_user_id()
     if g.user_id is None and request.blueprint in PROTECTED_BLUEPRINTS:
         return json_error(401, "authentication required")
-    if request.method == "POST" and request.headers.get("Sec-Fetch-Site") in {
-        "cross-site",
-        "same-site",
-    }:
-        # SameSite=Lax already keeps the cookie off cross-site POSTs; this also refuses a
-        # sibling subdomain (same-site) that could otherwise mark notifications read.
-        return json_error(403, "cross-origin request refused")
     return None
+
+
+def refuse_cross_site() -> None:
+    """Abort with 403 if a browser says this state-changing request comes from another site.
+
+    SameSite=Lax already keeps the cookie off cross-site POSTs; this also refuses a sibling
+    subdomain (same-site, not same-origin). Browsers always send Sec-Fetch-Site; other
+    clients do not, and are not affected.
+    """
+    if request.headers.get("Sec-Fetch-Site") in {"cross-site", "same-site"}:
+        abort(403, description="cross-origin request refused")
 
 
 @bp.post("/session")
@@ -48,6 +52,7 @@ def demo_login() -> tuple[str, int]:
     so it exists only when POLLING_DEMO_LOGIN is on; otherwise the route is a 404."""
     if not current_app.config["POLLING_DEMO_LOGIN"]:
         abort(404)
+    refuse_cross_site()
     data = request.get_json(silent=True)
     try:
         user_id = check_user_id(data.get("user_id") if isinstance(data, dict) else None)

@@ -25,7 +25,11 @@ def json_error(status: int, message: str, *, retry_after: int | None = None) -> 
 
 
 def _http_error(exc: HTTPException) -> Response:
-    return json_error(exc.code or 500, exc.description or exc.name)
+    response = json_error(exc.code or 500, exc.description or exc.name)
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":  # e.g. Allow on a 405
+            response.headers[name] = value
+    return response
 
 
 def _database_unavailable(exc: DatabaseUnavailable) -> Response:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Blueprint, Flask, current_app, g
+from flask import Blueprint, Flask, g
 from flask_limiter import Limiter, RateLimitExceeded
 from werkzeug.wrappers import Response
 
@@ -24,10 +24,6 @@ SCOPE = "notifications"
 def user_key() -> str:
     """The limiter key: the signed-in user (the auth hook has already rejected anonymous)."""
     return f"user:{g.user_id}"
-
-
-def _limit_value() -> str:
-    return str(current_app.config["POLLING_RATE_LIMIT"])
 
 
 def init_app(app: Flask, *limited: Blueprint) -> Limiter:
@@ -49,13 +45,14 @@ def init_app(app: Flask, *limited: Blueprint) -> Limiter:
     )
     limiter.init_app(app)
     for blueprint in limited:
-        limiter.shared_limit(_limit_value, scope=SCOPE)(blueprint)
+        limiter.shared_limit(str(app.config["POLLING_RATE_LIMIT"]), scope=SCOPE)(blueprint)
 
     def too_many_requests(exc: RateLimitExceeded) -> Response:
         current = limiter.current_limit
         retry_after = 60
         if current is not None:
-            retry_after = max(1, math.ceil(current.reset_at - time.time()))
+            # window[0] is when the window resets (RequestLimit.reset_at rounds it up a second).
+            retry_after = max(1, math.ceil(current.window[0] - time.time()))
         return json_error(429, f"rate limit exceeded: {exc.description}", retry_after=retry_after)
 
     app.register_error_handler(RateLimitExceeded, too_many_requests)

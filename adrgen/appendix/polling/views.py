@@ -8,6 +8,7 @@ import json
 from flask import Blueprint, abort, current_app, g, render_template, request
 from werkzeug.wrappers import Response
 
+from .auth import refuse_cross_site
 from .notifications import get_storage
 from .storage import MAX_ID
 
@@ -44,6 +45,7 @@ def unread() -> Response:
 @api.post("/<int:notification_id>/read")
 def mark_read(notification_id: int) -> tuple[str, int]:
     """Mark one of the user's notifications read: 204; someone else's or unknown: 404."""
+    refuse_cross_site()
     # The two cases are indistinguishable on purpose: a 403 would confirm the id exists.
     if notification_id > MAX_ID or not get_storage().mark_read(g.user_id, notification_id):
         abort(404, description="no such notification")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -43,6 +44,11 @@ FROM notifications WHERE user_id = %s AND NOT read ORDER BY id DESC LIMIT %s
 #: outage takes seconds, not the minutes psycopg_pool's default would allow.
 RECONNECT_TIMEOUT = 8.0
 
+#: After a request waited the whole pool timeout in vain, fail further requests immediately
+#: for this long (seconds). Short, so recovery is noticed within a second of the pool's
+#: background reconnect succeeding.
+DOWN_HOLD_OFF = 1.0
+
 _DB_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
 
 
@@ -74,6 +80,7 @@ class PostgresStorage:
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
         self._pool_pid = 0
         self._schema_pid = 0
+        self._down_until = 0.0
         self._lock = threading.Lock()
         # A lock held by another thread at fork time stays locked forever in the child.
         ref = weakref.ref(self)
@@ -107,6 +114,11 @@ class PostgresStorage:
             return self._pool
 
     def _run(self, work: Callable[[psycopg.Connection[Any]], T], *, idempotent: bool) -> T:
+        if time.monotonic() < self._down_until:
+            # The pool just waited a full timeout for a connection and got none. Until the
+            # hold-off passes, answer at once instead of parking every worker for the timeout:
+            # an outage should cost clients a quick 503, not a queue.
+            raise DatabaseUnavailable("postgresql: no connection available (holding off)")
         pool = self._get_pool()
         for attempt in (1, 2):
             used: psycopg.Connection[Any] | None = None
@@ -125,6 +137,8 @@ class PostgresStorage:
                     log.info("retrying on a fresh connection after: %s", exc)
                     pool.check()
                     continue
+                if isinstance(exc, PoolTimeout):
+                    self._down_until = time.monotonic() + DOWN_HOLD_OFF
                 raise DatabaseUnavailable(f"postgresql: {exc}") from exc
         raise AssertionError("unreachable")
 

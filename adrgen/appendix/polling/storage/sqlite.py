@@ -64,7 +64,11 @@ class SQLiteStorage:
         if conn is not None and self._local.pid == pid:
             return conn
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+        # check_same_thread=False only so close() may run from another thread at shutdown;
+        # during requests each connection is used by the thread that opened it.
+        conn = sqlite3.connect(
+            self.path, timeout=5.0, isolation_level=None, check_same_thread=False
+        )
         conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
         conn.execute("PRAGMA synchronous=NORMAL")  # durable enough in WAL, far fewer fsyncs
         self._local.conn, self._local.pid = conn, pid
