@@ -10,6 +10,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 HAS_PLANTUML = shutil.which("plantuml") is not None
 
+#: Debian's Chromium, driven by Playwright; never a downloaded browser.
+CHROMIUM = Path("/usr/bin/chromium")
+#: Without the background-networking flags Chromium keeps dialling Google's hosts, which
+#: this closed network refuses; as root it needs --no-sandbox.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 MINIMAL_RECORD = """\
 title: A small decision
 status: proposed

@@ -17,18 +17,10 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from adrgen.appendix.polling import create_app
 from adrgen.appendix.polling.notifications import get_storage
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FLASK = Path(sys.executable).with_name("flask")
 PAYLOAD = (
     "Hello <b>browser</b>"
@@ -49,7 +41,7 @@ def browser() -> Iterator[Any]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"{CHROMIUM} not found (Debian package chromium)")
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

@@ -16,17 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, REPO
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = REPO / "test-artifacts"
 HOSTILE_RECORD = Path(__file__).with_name("hostile-record.yaml")
 
