@@ -103,7 +103,8 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
 
     config = _config(args)
     config_file = Path(args.config_file) if args.config_file else None
-    level = logging.WARNING if console.quiet else logging.INFO
+    # MkDocs narrates every step at INFO (including the staging folder); show it with -v.
+    level = logging.INFO if console.verbose else logging.WARNING
     with site.mkdocs_logging(level):
         if args.pages_only:
             target = Path(args.pages_only)
