@@ -42,6 +42,14 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
 
     _memo: ClassVar[dict[tuple[str, tuple[bool, bool]], str]] = {}
 
+    # Path resolvers do not exist in the safe schema (the memo relies on it too); libyaml
+    # calls these two for every node, so they do nothing here at the lowest cost.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode and isinstance(value, str):
             key = (value, tuple(implicit))
@@ -49,9 +57,9 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
             if tag is None:
                 if len(self._memo) > 50_000:
                     self._memo.clear()
-                tag = self._memo[key] = super().resolve(kind, value, implicit)
+                tag = self._memo[key] = str(super().resolve(kind, value, implicit))
             return tag
-        return super().resolve(kind, value, implicit)
+        return str(super().resolve(kind, value, implicit))
 
 
 #: A record is a page of prose and a few lists; 1 MiB is generous by two orders of magnitude.
@@ -100,7 +108,8 @@ class LoadedDocument:
         # every document's node tree alive would make Python's GC scan it on every pass.
         loader = _Loader(self.text)
         try:
-            return loader.get_single_node()
+            node: yaml.Node | None = loader.get_single_node()
+            return node
         finally:
             loader.dispose()
 
@@ -136,7 +145,7 @@ def _child(node: yaml.Node, part: Any) -> tuple[yaml.Node | None, yaml.Node] | N
         return None
     if not isinstance(node, yaml.MappingNode):
         return None
-    merged = []
+    merged: list[yaml.Node] = []
     for key_node, value_node in node.value:
         if key_node.tag == _MERGE:
             merged.extend(
@@ -278,7 +287,7 @@ class _Builder:
             if isinstance(node, yaml.SequenceNode):
                 if node.tag != _SEQ:
                     raise self.error(node, f"unsupported YAML tag {node.tag!r}")
-                return [self.build(item, depth + 1, budget, active) for item in node.value]
+                return [self.child(item, depth + 1, budget, active) for item in node.value]
             if isinstance(node, yaml.MappingNode):
                 if node.tag != _MAP:
                     raise self.error(node, f"unsupported YAML tag {node.tag!r}")
@@ -286,6 +295,19 @@ class _Builder:
         finally:
             active.discard(id(node))
         raise self.error(node, "unsupported YAML node")  # pragma: no cover - composer invariant
+
+    def child(self, node: yaml.Node, depth: int, budget: _Budget, active: set[int]) -> Any:
+        """:meth:`build` for a member of a list or mapping, with text (most of a record)
+        taken on the spot: the same checks, a third of the parse time fewer calls."""
+        if (
+            node.__class__ is yaml.ScalarNode
+            and node.tag == _STR
+            and depth <= MAX_DEPTH
+            and budget.nodes < MAX_NODES
+        ):
+            budget.nodes += 1
+            return node.value
+        return self.build(node, depth, budget, active)
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == _STR:
@@ -329,7 +351,7 @@ class _Builder:
                     f"duplicate key {key!r} (first defined at line {first.line + 1})",
                 )
             seen[key] = key_node
-            result[key] = self.build(value_node, depth + 1, budget, active)
+            result[key] = self.child(value_node, depth + 1, budget, active)
         # `<<: *defaults`: explicit keys win over merged ones, as YAML 1.1 says. They are
         # built after the explicit keys so positions point at what the author wrote here.
         for merge in merges:

@@ -57,7 +57,7 @@ from adrgen.pipeline import (
 from adrgen.plantuml_blocks import BlockDiagram, Origin, Piggyback, PlantumlBlocks
 from adrgen.plantuml_renderer import Renderer, RendererUnavailable, make_renderer
 from adrgen.record import BUILTIN_STATUSES, Option, Record
-from adrgen.templating import render_template, template_search_path
+from adrgen.templating import bytecode_cache, render_template, template_search_path
 
 DECISION_TEMPLATE = "pages/decision.md.j2"
 INDEX_TEMPLATE = "pages/index.md.j2"
@@ -119,6 +119,7 @@ def page_environment(project_templates: Path | None = None) -> SandboxedEnvironm
 def _page_environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(list(search_path)),
+        bytecode_cache=bytecode_cache("pages"),
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,
         autoescape=False,
@@ -519,7 +520,8 @@ class _PageBuilder:
         yaml_uri = self.yaml_uris.get(decision.name)
         document = self.documents.get(decision.source)
         if document is not None:
-            yaml_text = document.text  # as loaded: a build reads each record once
+            # As loaded (a build reads each record once), with newlines as read_text has them.
+            yaml_text = document.text.replace("\r\n", "\n").replace("\r", "\n")
         else:
             try:
                 yaml_text = decision.source.read_text(encoding="utf-8")
@@ -820,7 +822,8 @@ def prepare_site(
             early = None
         prestart = getattr(early, "prestart", None)
         if prestart is not None:
-            prestart()
+            # Every record's diagram and the graph, plus any Markdown blocks (not counted).
+            prestart(len(discover_records(config.decisions_dir)) + 1)
     job: RenderJob | None = None
     try:
         documents: dict[Path, LoadedDocument] = {}
