@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -181,7 +182,9 @@ def test_no_vector_runs_in_the_browser(hostile_site: Path, chromium: Any) -> Non
                 for summary in page.locator("details summary").all()[:5]:
                     summary.click()
                 assert page.evaluate("window.__pwned") is None, name
-                assert "49" not in page.locator("article").inner_text(), name
+                # "49" as a whole number: the listener's random port (e.g. 49975) is printed
+                # verbatim by the !includeurl vector and must not count as an evaluation.
+                assert not re.search(r"(?<!\d)49(?!\d)", page.locator("article").inner_text()), name
         assert watched.dialogs == []
         assert not [r for r in watched.requests if not r.startswith(url)], "fetched off-site"
     finally:
