@@ -15,13 +15,15 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from adrgen import __version__
 from adrgen.config import RENDERER_KINDS, Config, load_config
 from adrgen.errors import AdrgenError, display_path
 from adrgen.pipeline import discover_records, load_decisions, render_diagrams
+from adrgen.progress_bar import ProgressBar, wants_bar
 from adrgen.record import record_json_schema
 
 EXIT_OK = 0
@@ -55,6 +57,19 @@ class Console:
         """A warning; shown even with --quiet."""
         print(self._paint("33", "warning: ") + text, file=sys.stderr)
 
+    @contextmanager
+    def progress_bar(self) -> Iterator[ProgressBar | None]:
+        """A bar for a PlantUML batch: on a terminal, unless --quiet or --verbose (whose
+        lines it would tangle with); erased when the block ends, however it ends."""
+        if self.quiet or self.verbose or not wants_bar(sys.stderr):
+            yield None
+            return
+        bar = ProgressBar(sys.stderr)
+        try:
+            yield bar
+        finally:
+            bar.close()
+
     def error(self, text: str) -> None:
         """An error line."""
         print(self._paint("31", "error: ") + text if self.colour else text, file=sys.stderr)
@@ -80,7 +95,8 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
 def cmd_render(args: argparse.Namespace, console: Console) -> int:
     """Write diagrams/."""
     config = _config(args)
-    report = render_diagrams(config, force=args.force)
+    with console.progress_bar() as bar:
+        report = render_diagrams(config, force=args.force, progress=bar)
     for warning in report.warnings:
         console.warn(warning)
     for name in report.rendered:
@@ -117,13 +133,15 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
                 f"docs_dir is {target} (no adrgen plugin needed)"
             )
             return EXIT_OK
-        built = site.build_site(
-            config,
-            config_file=config_file,
-            site_dir=Path(args.site_dir) if args.site_dir else None,
-            strict=args.strict,
-            renderer=args.renderer,
-        )
+        with console.progress_bar() as bar:
+            built = site.build_site(
+                config,
+                config_file=config_file,
+                site_dir=Path(args.site_dir) if args.site_dir else None,
+                strict=args.strict,
+                renderer=args.renderer,
+                progress=bar,
+            )
     console.info(f"site written to {built}")
     return EXIT_OK
 

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
@@ -38,6 +37,10 @@ from mkdocs.structure.pages import Page
 from adrgen.config import RENDERER_KINDS, Config, load_config
 from adrgen.errors import AdrgenError
 from adrgen.pages import EXTRA_CSS, EXTRA_JS, SiteContent, prepare_site, rewrite_handwritten
+from adrgen.plantuml_renderer import Progress
+
+if TYPE_CHECKING:  # only `mkdocs serve` loads it (with watchdog): builds skip 10 ms of imports
+    from mkdocs.livereload import LiveReloadServer
 
 log = logging.getLogger("mkdocs.plugins.adrgen")
 
@@ -81,6 +84,8 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         self.content: SiteContent | None = None
         self._auto_nav = False
         self._deferred: list[File] = []
+        #: Set by `adrgen build` for its progress bar; plain `mkdocs build` leaves it unset.
+        self.progress: Progress | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Load the project settings and register adrgen's stylesheet and script."""
@@ -137,6 +142,7 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
                 existing=existing,
                 docs_dir=Path(config.docs_dir),
                 defer=True,
+                progress=self.progress,
             )
         except AdrgenError as exc:
             raise plugin_error(exc) from None

@@ -34,7 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adrgen.errors import Problem, RenderError, ValidationFailed, display_path
-from adrgen.plantuml_renderer import Renderer, RendererUnavailable, RenderResult, cache_key
+from adrgen.plantuml_renderer import (
+    Progress,
+    Renderer,
+    RendererUnavailable,
+    RenderResult,
+    cache_key,
+)
 from adrgen.render_cache import LocalCache
 
 #: Largest file an ``!include`` may inline, and how deep includes may nest.
@@ -340,9 +346,11 @@ class Piggyback:
         """The wrapped renderer's identity (the cache keys do not change)."""
         return self.inner.identity()
 
-    def render(self, sources: Sequence[str]) -> list[RenderResult]:
+    def render(
+        self, sources: Sequence[str], progress: Progress | None = None
+    ) -> list[RenderResult]:
         """Render ``sources`` plus the blocks; return the results for ``sources``."""
-        results = self.inner.render([*sources, *self.extra])
+        results = self.inner.render([*sources, *self.extra], progress)
         self.drawn.update(zip(self.extra, results[len(sources) :], strict=True))
         self.extra = []
         return results[: len(sources)]

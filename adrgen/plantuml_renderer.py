@@ -21,12 +21,13 @@ import json
 import os
 import re
 import secrets
+import selectors
 import shutil
 import subprocess
-import urllib.error
-import urllib.request
+import threading
+import time
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -52,6 +53,10 @@ class RenderResult:
         return not self.error
 
 
+#: Told ``(done, total)`` as the diagrams of a batch come back, from the rendering thread.
+Progress = Callable[[int, int], None]
+
+
 class Renderer(Protocol):
     """Something that turns PlantUML sources into SVG, a batch at a time."""
 
@@ -59,8 +64,10 @@ class Renderer(Protocol):
         """A string that changes whenever the output could change (name and version)."""
         ...
 
-    def render(self, sources: Sequence[str]) -> list[RenderResult]:
-        """Render every source; one result per source, in order."""
+    def render(
+        self, sources: Sequence[str], progress: Progress | None = None
+    ) -> list[RenderResult]:
+        """Render every source; one result per source, in order; ``progress`` as they come."""
         ...
 
 
@@ -210,8 +217,10 @@ class PipeRenderer:
         )
         return proc, delimiter
 
-    def render(self, sources: Sequence[str]) -> list[RenderResult]:
-        """Render all sources in one process."""
+    def render(
+        self, sources: Sequence[str], progress: Progress | None = None
+    ) -> list[RenderResult]:
+        """Render all sources in one process; ``progress`` is told as each diagram comes back."""
         if not sources:
             return []
         for source in sources:
@@ -230,7 +239,7 @@ class PipeRenderer:
         except OSError as exc:
             raise RendererUnavailable(f"cannot run {self.argv[0]}: {exc}") from None
         try:
-            stdout, stderr = proc.communicate(payload, timeout=deadline)
+            stdout, stderr = _exchange(proc, payload, deadline, delimiter, len(sources), progress)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
@@ -250,6 +259,82 @@ class PipeRenderer:
                 f"(exit {proc.returncode}): {detail}"
             )
         return _attribute_errors(chunks, proc.returncode, stderr.decode("utf-8", "replace"))
+
+
+def _exchange(
+    proc: subprocess.Popen[bytes],
+    payload: bytes,
+    deadline: float,
+    delimiter: str,
+    total: int,
+    progress: Progress | None,
+) -> tuple[bytes, bytes]:
+    """``proc.communicate(payload, timeout=deadline)``, but reading stdout as it arrives.
+
+    ``communicate`` returns only at the end; a batch of hundreds of diagrams takes seconds,
+    and the CLI's progress bar needs to know how many have come back. Each diagram's SVG is
+    followed by the delimiter, so counting delimiters in the stream counts finished diagrams.
+    stdin and stderr get a thread each, as in ``communicate``, so no pipe can fill up and
+    stall PlantUML.
+    """
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    stdin, stderr_pipe = proc.stdin, proc.stderr
+    errors: list[bytes] = []
+
+    def feed() -> None:
+        try:
+            stdin.write(payload)
+            stdin.close()
+        except OSError:  # PlantUML exited early; its exit code and stderr will say why
+            pass
+
+    def drain() -> None:
+        errors.append(stderr_pipe.read())
+
+    helpers = [
+        threading.Thread(target=t, name="adrgen-plantuml-io", daemon=True) for t in (feed, drain)
+    ]
+    for helper in helpers:
+        helper.start()
+    out = bytearray()
+    marker = delimiter.encode("ascii")
+    done = scanned = 0
+    end = time.monotonic() + deadline
+    fd = proc.stdout.fileno()
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while True:
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise subprocess.TimeoutExpired(proc.args, deadline)
+                if not selector.select(left):
+                    continue
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    break
+                out += chunk
+                if progress is None:
+                    continue
+                # Only the new bytes, plus a delimiter's length back for one split by a read.
+                before = done
+                at = out.find(marker, max(0, scanned - len(marker) + 1))
+                while at != -1:
+                    done += 1
+                    at = out.find(marker, at + len(marker))
+                scanned = len(out)
+                if done != before:
+                    progress(min(done, total), total)
+        proc.wait(timeout=max(1.0, end - time.monotonic()))
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            proc.wait()
+        for helper in helpers:
+            helper.join()
+        proc.stdout.close()
+        stderr_pipe.close()
+    return bytes(out), b"".join(errors)
 
 
 #: From this many diagrams on, a batch runs with the JVM's full tiered compiler (C2).
@@ -358,8 +443,14 @@ class ServerRenderer:
         """The server URL: its version is not exposed, so the URL stands for it."""
         return f"server:{self.url}"
 
-    def render(self, sources: Sequence[str]) -> list[RenderResult]:
-        """Render each source with one GET."""
+    def render(
+        self, sources: Sequence[str], progress: Progress | None = None
+    ) -> list[RenderResult]:
+        """Render each source with one GET; ``progress`` after each."""
+        # Imported here: only this renderer needs urllib's HTTP client (7 ms of imports).
+        import urllib.error
+        import urllib.request
+
         results = []
         for source in sources:
             request = urllib.request.Request(f"{self.url}/svg/{encode_for_server(source)}")
@@ -369,16 +460,17 @@ class ServerRenderer:
                     error = response.headers.get("X-PlantUML-Diagram-Error", "")
                     line = int(response.headers.get("X-PlantUML-Diagram-Error-Line", "0") or 0)
             except urllib.error.HTTPError as exc:
-                body = exc.read().decode("utf-8", "replace")
+                # A diagram error comes as an HTTP error whose body is the error picture.
+                svg = exc.read().decode("utf-8", "replace")
                 error = exc.headers.get("X-PlantUML-Diagram-Error", f"HTTP {exc.code}")
                 line = int(exc.headers.get("X-PlantUML-Diagram-Error-Line", "0") or 0)
-                results.append(RenderResult(svg=body, error=error, line=line))
-                continue
             except (urllib.error.URLError, OSError) as exc:
                 raise RendererUnavailable(
                     f"PlantUML server {self.url} unreachable: {exc}"
                 ) from None
             results.append(RenderResult(svg=svg, error=error, line=line))
+            if progress is not None:
+                progress(len(results), len(sources))
         return results
 
 

@@ -27,6 +27,7 @@ from adrgen.config import Config
 from adrgen.errors import AdrgenError, ConfigError, OutputError, display_path
 from adrgen.output import recover, replace_dir, repository_lock
 from adrgen.pages import SiteContent, write_pages
+from adrgen.plantuml_renderer import Progress
 
 MKDOCS_FILE = "mkdocs.yml"
 
@@ -88,9 +89,11 @@ def build_site(
     site_dir: Path | None = None,
     strict: bool = False,
     renderer: str | None = None,
+    progress: Progress | None = None,
 ) -> Path:
     """Render diagrams and build the site with MkDocs, then swap it into place atomically.
 
+    ``progress`` is told ``(done, total)`` as the PlantUML batch's diagrams come back.
     Returns the site folder. Raises :class:`AdrgenError` on any failure, leaving the previous
     site as it was.
     """
@@ -107,6 +110,7 @@ def build_site(
     plugin.config.root = str(config.root)
     if renderer:
         plugin.config.renderer = renderer
+    plugin.progress = progress
     target = (site_dir or Path(mk["site_dir"])).resolve()
     for protected in (config.root, config.decisions_dir, config.diagrams_dir, config.templates_dir):
         if target == protected.resolve() or protected.resolve().is_relative_to(target):
