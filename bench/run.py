@@ -320,7 +320,7 @@ def cold_builds(
         shutil.rmtree(xdg, ignore_errors=True)
         env = bench.env(xdg)
         result, counted = bench.plantuml_calls(
-            functools.partial(measure, [bench.adrgen, "build"], cwd=project, env=env)
+            functools.partial(measure, [bench.adrgen, "build", "-v"], cwd=project, env=env)
         )
         runs.append(checked(result, "cold build"))
         calls.append(counted)
@@ -368,6 +368,25 @@ def floor_batches(
     for _ in range(reps):
         runs.append(checked(measure(argv, cwd=project, env=env, stdin=batch), "floor batch"))
     return runs
+
+
+_ADRGEN_BATCH = """
+import sys
+from pathlib import Path
+from adrgen.config import RendererConfig
+from adrgen.plantuml_renderer import make_renderer, processes_for
+sources = [p.read_text() for p in sorted(Path(sys.argv[1]).glob("*.puml"))]
+results = make_renderer(RendererConfig(kind="command")).render(sources)
+assert len(results) == len(sources) and all(r.ok for r in results)
+print(f"{len(sources)} diagrams, {processes_for(len(sources))} process(es)")
+"""
+
+
+def adrgen_batches(bench: Bench, project: Path, env: dict[str, str], reps: int) -> list[Measured]:
+    """The batch as adrgen draws it (its renderer, and so its split between processes), run
+    from a bare interpreter: the figure includes Python's start (~0.1 s)."""
+    argv = [sys.executable, "-c", _ADRGEN_BATCH, str(project / "diagrams")]
+    return [checked(measure(argv, cwd=project, env=env), "adrgen batch") for _ in range(reps)]
 
 
 def serve_reloads(
@@ -522,27 +541,39 @@ def jvm_experiments(
     ``small`` and ``large`` are projects whose ``diagrams/`` hold the batches; ``largest``
     (once each) compares the two JIT settings on the longest batch.
     """
-    archive = bench.work / "plantuml-cds.jsa"
     headless = "-Djava.awt.headless=true"
     c1_serial = f"-XX:TieredStopAtLevel=1 -XX:+UseSerialGC {headless}"
     c2_serial = f"-XX:+UseSerialGC {headless}"
     rows: list[dict[str, Any]] = []
 
-    def row(name: str, project: Path, options: str, count: int = reps) -> None:
-        runs = floor_batches(bench, project, env, count, options)
+    def row(name: str, project: Path, options: str | None, count: int = reps) -> None:
+        if options is None:
+            runs = adrgen_batches(bench, project, env, count)
+        else:
+            runs = floor_batches(bench, project, env, count, options)
         rows.append(
             {
                 "jvm": name,
                 "diagrams": len(list((project / "diagrams").glob("*.puml"))),
                 "wall_s": round(median([r.wall for r in runs]), 2),
                 "cpu_s": round(median([r.cpu for r in runs]), 2),
-                "options": options,
+                "options": options
+                or "adrgen's own (see adrgen.plantuml_renderer.batch_jvm_options)",
             }
         )
 
     for project in (small, large):
-        row("C1 only, serial GC (adrgen below 100 diagrams)", project, c1_serial)
-        row("full tiered JIT (C2), serial GC (adrgen from 100 on)", project, c2_serial)
+        row(
+            "one process, C1 only, serial GC (adrgen on one core, < 100 diagrams)",
+            project,
+            c1_serial,
+        )
+        row("one process, C2, serial GC (adrgen on one core, ≥ 100 diagrams)", project, c2_serial)
+        row(
+            "adrgen: two processes in parallel, C1, serial GC (two cores, ≥ 16 diagrams)",
+            project,
+            None,
+        )
     if largest is not None:
         row("C1 only, serial GC", largest, c1_serial, 1)
         row("full tiered JIT (C2), serial GC", largest, c2_serial, 1)
@@ -552,29 +583,48 @@ def jvm_experiments(
         f"-XX:TieredStopAtLevel=1 {headless}",
     )
     row("the JVM's defaults (C2, G1): Debian's plantuml as is", large, headless)
-    archive.unlink(missing_ok=True)
+    # Class-data sharing: an archive written at the exit of one batch (what that batch pays
+    # extra), then read by later JVMs started with the same options.
+    large_archive = bench.work / "plantuml-cds-c2.jsa"
+    large_archive.unlink(missing_ok=True)
     row(
         "C2, serial GC, writing a CDS archive at exit",
         large,
-        f"{c2_serial} -XX:ArchiveClassesAtExit={archive}",
+        f"{c2_serial} -XX:ArchiveClassesAtExit={large_archive}",
         1,
     )
     row(
         "C2, serial GC, with that CDS archive",
         large,
-        f"{c2_serial} -XX:SharedArchiveFile={archive}",
+        f"{c2_serial} -XX:SharedArchiveFile={large_archive}",
     )
-    # Start-up alone: one tiny diagram, with and without the archive.
+    small_archive = bench.work / "plantuml-cds-c1.jsa"
+    small_archive.unlink(missing_ok=True)
+    floor_batches(bench, small, env, 1, f"{c1_serial} -XX:ArchiveClassesAtExit={small_archive}")
+    # Start-up alone: one tiny diagram, with and without an archive.
     tiny = bench.work / "tiny"
     (tiny / "diagrams").mkdir(parents=True, exist_ok=True)
     (tiny / "diagrams" / "tiny.puml").write_text("@startuml\nA -> B\n@enduml\n")
-    row("start-up + 1 tiny diagram, C1, serial GC", tiny, c1_serial, 7)
-    row(
-        "start-up + 1 tiny diagram, C1, serial GC, CDS archive",
-        tiny,
-        f"{c1_serial} -XX:SharedArchiveFile={archive}",
-        7,
-    )
+    variants = {
+        "start-up + 1 tiny diagram, C1, serial GC": c1_serial,
+        "start-up + 1 tiny diagram, C1, serial GC, CDS archive": (
+            f"{c1_serial} -XX:SharedArchiveFile={small_archive}"
+        ),
+    }
+    tiny_runs: dict[str, list[Measured]] = {name: [] for name in variants}
+    for _ in range(9):  # alternating, so that a change in load weighs on both alike
+        for name, options in variants.items():
+            tiny_runs[name] += floor_batches(bench, tiny, env, 1, options)
+    for name, runs in tiny_runs.items():
+        rows.append(
+            {
+                "jvm": name,
+                "diagrams": 1,
+                "wall_s": round(median([r.wall for r in runs]), 2),
+                "cpu_s": round(median([r.cpu for r in runs]), 2),
+                "options": variants[name],
+            }
+        )
     return rows
 
 
@@ -656,7 +706,7 @@ def bench_size(bench: Bench, n: int, args: argparse.Namespace, naive: bool) -> d
     noop, noop_calls = [], []
     for _ in range(reps + (0 if big else 1)):
         result, calls = bench.plantuml_calls(
-            lambda: measure([bench.adrgen, "build"], cwd=project, env=env)
+            lambda: measure([bench.adrgen, "build", "-v"], cwd=project, env=env)
         )
         noop.append(checked(result, "no-op build"))
         noop_calls.append(calls)
@@ -673,7 +723,7 @@ def bench_size(bench: Bench, n: int, args: argparse.Namespace, naive: bool) -> d
         before = svg_inodes(project / "diagrams")
         edit_title(path, f" (edit {k})")
         result, calls = bench.plantuml_calls(
-            lambda: measure([bench.adrgen, "build"], cwd=project, env=env)
+            lambda: measure([bench.adrgen, "build", "-v"], cwd=project, env=env)
         )
         edits.append(checked(result, "edit build"))
         edit_calls.append(calls)
@@ -956,7 +1006,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 work / f"n{small}",
                 work / f"n{large}",
                 env,
-                1,
+                1 if args.quick else 2,
                 work / f"n{largest}" if largest > large else None,
             )
     finally:
