@@ -322,7 +322,7 @@ def render_diagrams(
 ) -> RenderReport:
     """Write ``diagrams/``: a ``.puml`` per diagram and, with a renderer, its ``.svg``.
 
-    Only diagrams whose cache key changed are rendered, all in one PlantUML process. The
+    Only diagrams whose cache key changed are rendered, in one PlantUML batch. The
     folder is replaced whole, and only when something changed; on any error it is untouched.
     ``sources`` are the planned diagrams, when the caller has them already; ``progress`` is
     told ``(done, total)`` as the batch's diagrams come back.

@@ -2,7 +2,7 @@
 
 A JVM start costs about 0.6 s and a diagram in a warm process about 25 ms, so every stale
 diagram of a run goes through one ``plantuml -pipe`` process, or, from :data:`SPLIT_BATCH`
-diagrams on a machine with two cores, two that share the batch:
+to :data:`SPLIT_LIMIT` diagrams on a machine with two cores, two that share the batch:
 
 * ``-pipedelimitor`` with a random token per process, because a label could contain any
   fixed one;
@@ -370,10 +370,14 @@ def _stop(processes: Sequence[tuple[subprocess.Popen[bytes], str]]) -> None:
 
 #: From this many diagrams on, a batch is split between two PlantUML processes when the
 #: machine has two cores or more. On 2 cores, the batch alone (C1 JIT, serial GC): 51
-#: diagrams 4.0 s in one process, 3.1 s in two; 201 diagrams 10.4 s (one process, C2) against
-#: 9.4 s (two, C1), and 12.7 s for two C2 processes, whose compiler threads fight for the
+#: diagrams 4.2 s in one process, 3.1 s in two; 201 diagrams 10.5 s (one process, C2) against
+#: 9.0 s (two, C1), and 12.7 s for two C2 processes, whose compiler threads fight for the
 #: cores. Below it, the second JVM start (~0.3 s of CPU) would cost more than it saves.
 SPLIT_BATCH = 16
+#: ... and below this many. With 1001 diagrams the split lost: a cold build took 64 s with two
+#: C1 processes against 58 s with one C2 process (C2's faster drawing wins a long batch).
+#: Between 201 (measured: the split wins) and 1001 (measured: it loses) this bound is a guess.
+SPLIT_LIMIT = 500
 
 
 def processes_for(batch_size: int) -> int:
@@ -382,7 +386,7 @@ def processes_for(batch_size: int) -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
-    return 2 if batch_size >= SPLIT_BATCH and cores >= 2 else 1
+    return 2 if SPLIT_BATCH <= batch_size < SPLIT_LIMIT and cores >= 2 else 1
 
 
 def _exchange(

@@ -570,7 +570,7 @@ def jvm_experiments(
         )
         row("one process, C2, serial GC (adrgen on one core, ≥ 100 diagrams)", project, c2_serial)
         row(
-            "adrgen: two processes in parallel, C1, serial GC (two cores, ≥ 16 diagrams)",
+            "adrgen: two processes in parallel, C1, serial GC (two cores, 16 to 499 diagrams)",
             project,
             None,
         )

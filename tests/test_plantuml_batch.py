@@ -100,3 +100,11 @@ def test_position_independent_touches_ids_only() -> None:
         '<svg><path id="a-GMN1"/><g id="GMN1"/><path id="GMN2-GMN1"/>'
         "<text>GMN41 is a label</text></svg>"
     )
+
+
+@pytest.mark.skipif(not TWO_CORES, reason="the split needs two cores")
+def test_only_middle_sized_batches_are_split() -> None:
+    assert processes_for(SPLIT_BATCH - 1) == 1  # a second JVM start would cost more
+    assert processes_for(SPLIT_BATCH) == 2
+    assert processes_for(plantuml_renderer.SPLIT_LIMIT - 1) == 2
+    assert processes_for(plantuml_renderer.SPLIT_LIMIT) == 1  # one C2 process draws faster
