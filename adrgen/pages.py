@@ -46,15 +46,14 @@ from adrgen.markdown_safety import (
 )
 from adrgen.model import Decision, DecisionSet
 from adrgen.output import recover, replace_dir
+from adrgen.parallel import fork_pays, two_cores
 from adrgen.pipeline import (
     RenderJob,
     RenderReport,
     discover_records,
-    fork_pays,
     load_records,
     plan_diagrams,
     start_render,
-    two_cores,
 )
 from adrgen.plantuml_blocks import BlockDiagram, Origin, Piggyback, PlantumlBlocks
 from adrgen.plantuml_renderer import Progress, Renderer, RendererUnavailable, make_renderer

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Protocol
 
 from adrgen.config import RendererConfig
+from adrgen.parallel import usable_cores
 
 
 class RendererUnavailable(Exception):
@@ -369,24 +370,22 @@ def _stop(processes: Sequence[tuple[subprocess.Popen[bytes], str]]) -> None:
 
 
 #: From this many diagrams on, a batch is split between two PlantUML processes when the
-#: machine has two cores or more. On 2 cores, the batch alone (C1 JIT, serial GC): 51
-#: diagrams 4.2 s in one process, 3.1 s in two; 201 diagrams 10.5 s (one process, C2) against
-#: 9.0 s (two, C1), and 12.7 s for two C2 processes, whose compiler threads fight for the
-#: cores. Below it, the second JVM start (~0.3 s of CPU) would cost more than it saves.
+#: machine has two cores or more. The batch alone on 2 cores (`python3 bench/run.py --quick`,
+#: its JVM table): 51 diagrams 4.1 s in one C1 process, 3.2 s in two; 201 diagrams 11.5 s in
+#: one C2 process, 10.0 s in two C1 processes, and 13.1 s in two C2 processes, whose compiler
+#: threads fight for the cores. Below it, a second JVM start (~0.3 s of CPU) costs more than
+#: it saves.
 SPLIT_BATCH = 16
-#: ... and below this many. With 1001 diagrams the split lost: a cold build took 64 s with two
-#: C1 processes against 58 s with one C2 process (C2's faster drawing wins a long batch).
-#: Between 201 (measured: the split wins) and 1001 (measured: it loses) this bound is a guess.
+#: ... and below this many. With 1001 diagrams the split lost: a cold build took 64.1 s with
+#: two C1 processes against 58.6 s with one C2 process (`python3 bench/run.py`, N = 1000,
+#: before and after this bound). Between 201 (the split wins) and 1001 (it loses) the bound
+#: is a guess.
 SPLIT_LIMIT = 500
 
 
 def processes_for(batch_size: int) -> int:
     """How many PlantUML processes share a batch of ``batch_size`` diagrams: one or two."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return 2 if SPLIT_BATCH <= batch_size < SPLIT_LIMIT and cores >= 2 else 1
+    return 2 if SPLIT_BATCH <= batch_size < SPLIT_LIMIT and usable_cores() >= 2 else 1
 
 
 def _exchange(

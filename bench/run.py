@@ -38,6 +38,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -341,21 +342,33 @@ def summary_of(output: str) -> dict[str, int]:
 
 
 def floor_batches(
-    bench: Bench, project: Path, env: dict[str, str], reps: int, options: str | None = None
+    bench: Bench,
+    project: Path,
+    env: dict[str, str],
+    reps: int,
+    options: str | None = None,
+    processes: int = 1,
 ) -> list[Measured]:
-    """One PlantUML process for every ``.puml`` of the project, with adrgen's arguments and
-    (unless ``options`` says otherwise) the JVM options adrgen picks for a batch that size."""
+    """Every ``.puml`` of the project through ``plantuml -pipe`` with adrgen's arguments: one
+    process, or ``processes`` in parallel on contiguous parts as adrgen splits a batch. JVM
+    options: ``options``, or those adrgen picks for a batch that size and that many processes.
+    """
     from adrgen.config import RendererConfig
     from adrgen.plantuml_renderer import OUTPUT_OPTIONS, batch_jvm_options
 
     sources = sorted((project / "diagrams").glob("*.puml"))
-    batch = bench.work / f"{project.name}-batch.txt"
-    batch.write_text("".join(p.read_text().rstrip("\n") + "\n" for p in sources))
+    size = -(-len(sources) // processes)
+    parts = []
+    for index, start in enumerate(range(0, len(sources), size)):
+        part = bench.work / f"{project.name}-batch-{index}.txt"
+        text = "".join(p.read_text().rstrip("\n") + "\n" for p in sources[start : start + size])
+        part.write_text(text)
+        parts.append(part)
     env = dict(env)
     if options is None:
-        options = " ".join(batch_jvm_options(RendererConfig(), env, len(sources)))
+        options = " ".join(batch_jvm_options(RendererConfig(), env, len(sources), len(parts)))
     env["JAVA_TOOL_OPTIONS"] = options
-    argv = [
+    plantuml = [
         "plantuml",
         *OUTPUT_OPTIONS,
         "-pipe",
@@ -364,29 +377,20 @@ def floor_batches(
         "-timeout",
         "60",
     ]
-    runs = []
-    for _ in range(reps):
-        runs.append(checked(measure(argv, cwd=project, env=env, stdin=batch), "floor batch"))
-    return runs
-
-
-_ADRGEN_BATCH = """
-import sys
-from pathlib import Path
-from adrgen.config import RendererConfig
-from adrgen.plantuml_renderer import make_renderer, processes_for
-sources = [p.read_text() for p in sorted(Path(sys.argv[1]).glob("*.puml"))]
-results = make_renderer(RendererConfig(kind="command")).render(sources)
-assert len(results) == len(sources) and all(r.ok for r in results)
-print(f"{len(sources)} diagrams, {processes_for(len(sources))} process(es)")
-"""
-
-
-def adrgen_batches(bench: Bench, project: Path, env: dict[str, str], reps: int) -> list[Measured]:
-    """The batch as adrgen draws it (its renderer, and so its split between processes), run
-    from a bare interpreter: the figure includes Python's start (~0.1 s)."""
-    argv = [sys.executable, "-c", _ADRGEN_BATCH, str(project / "diagrams")]
-    return [checked(measure(argv, cwd=project, env=env), "adrgen batch") for _ in range(reps)]
+    if len(parts) == 1:
+        argv, stdin = plantuml, parts[0]
+    else:
+        # A shell starts the processes together; wait4 on the shell counts their CPU too.
+        starts = " ".join(
+            f"{shlex.join(plantuml)} < {shlex.quote(str(p))} > /dev/null & p{i}=$!;"
+            for i, p in enumerate(parts)
+        )
+        waits = " && ".join(f"wait $p{i}" for i in range(len(parts)))
+        argv, stdin = ["sh", "-c", f"{starts} {waits}"], None
+    return [
+        checked(measure(argv, cwd=project, env=env, stdin=stdin), "floor batch")
+        for _ in range(reps)
+    ]
 
 
 def serve_reloads(
@@ -546,19 +550,16 @@ def jvm_experiments(
     c2_serial = f"-XX:+UseSerialGC {headless}"
     rows: list[dict[str, Any]] = []
 
-    def row(name: str, project: Path, options: str | None, count: int = reps) -> None:
-        if options is None:
-            runs = adrgen_batches(bench, project, env, count)
-        else:
-            runs = floor_batches(bench, project, env, count, options)
+    def row(name: str, project: Path, options: str, count: int = reps, processes: int = 1) -> None:
+        runs = floor_batches(bench, project, env, count, options, processes)
         rows.append(
             {
                 "jvm": name,
                 "diagrams": len(list((project / "diagrams").glob("*.puml"))),
                 "wall_s": round(median([r.wall for r in runs]), 2),
                 "cpu_s": round(median([r.cpu for r in runs]), 2),
-                "options": options
-                or "adrgen's own (see adrgen.plantuml_renderer.batch_jvm_options)",
+                "options": options,
+                "processes": processes,
             }
         )
 
@@ -570,13 +571,20 @@ def jvm_experiments(
         )
         row("one process, C2, serial GC (adrgen on one core, ≥ 100 diagrams)", project, c2_serial)
         row(
-            "adrgen: two processes in parallel, C1, serial GC (two cores, 16 to 499 diagrams)",
+            "two processes in parallel, C1, serial GC (adrgen on two cores, 16 to 499 diagrams)",
             project,
-            None,
+            c1_serial,
+            processes=2,
+        )
+        row(
+            "two processes in parallel, C2, serial GC (not used: their compilers compete)",
+            project,
+            c2_serial,
+            processes=2,
         )
     if largest is not None:
-        row("C1 only, serial GC", largest, c1_serial, 1)
-        row("full tiered JIT (C2), serial GC", largest, c2_serial, 1)
+        row("one process, C1 only, serial GC", largest, c1_serial, 1)
+        row("one process, C2, serial GC (adrgen from 500 diagrams)", largest, c2_serial, 1)
     row(
         "C1 only, G1 (adrgen's options before issue 6)",
         large,

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,6 +37,24 @@ options:
     complexity: low
     time: 1 week
 """
+
+
+def run_adrgen(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m adrgen ARGS`` from this venv in ``cwd``, output captured as text.
+
+    ``env`` replaces the environment (default: this process's, with ``NO_COLOR=1``).
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "adrgen", *args],
+        cwd=cwd,
+        env=dict(env) if env is not None else {**os.environ, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def write_record(root: Path, name: str, text: str) -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -15,21 +14,14 @@ import yaml
 from adrgen import __version__
 from adrgen.cli import main
 from adrgen.record import record_json_schema
-from tests.helpers import MINIMAL_RECORD, REPO, write_record
+from tests.helpers import MINIMAL_RECORD, REPO, run_adrgen, write_record
 
 
 def adrgen(*args: str, cwd: Path, renderer: str = "none") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1", "ADRGEN_RENDERER": renderer}
     if not renderer:
         del env["ADRGEN_RENDERER"]
-    return subprocess.run(
-        [sys.executable, "-m", "adrgen", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return run_adrgen(*args, cwd=cwd, env=env)
 
 
 def test_version(docs_repo: Path) -> None:

@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, run_adrgen
 
 _spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "bench" / "corpus.py")
 assert _spec and _spec.loader
@@ -33,14 +33,7 @@ KILLS = 10
 
 
 def run(root: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "adrgen", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return run_adrgen(*args, cwd=root, env=env, timeout=600)
 
 
 def snapshot(folder: Path, *, skip: tuple[str, ...] = ()) -> dict[str, str]:
@@ -108,22 +101,34 @@ def kill_repeatedly(
     return outcomes
 
 
+def old_and_new(
+    root: Path, command: str, folder: str, env: dict[str, str], skip: tuple[str, ...] = ()
+) -> tuple[dict[str, str], dict[str, str], float]:
+    """The output ``folder`` before and after every record is edited, and how long ``command``
+    takes to go from one to the other with no cache (so kills can be spread over that time).
+
+    ``root`` keeps the old output, also copied to ``old-FOLDER`` next to it for
+    :func:`kill_repeatedly`; the new one comes from a clean copy of the edited repository.
+    """
+    assert run(root, command, env=env).returncode == 0
+    shutil.copytree(root / folder, root.parent / f"old-{folder}")
+    old = snapshot(root / folder, skip=skip)
+    edit_every_record(root)
+    clean = root.parent / "clean"
+    shutil.copytree(root, clean)
+    shutil.rmtree(clean / ".adrgen-cache")
+    started = time.monotonic()
+    assert run(clean, command, env=env).returncode == 0
+    duration = time.monotonic() - started
+    return old, snapshot(clean / folder, skip=skip), duration
+
+
 @pytest.mark.slow
 @pytest.mark.plantuml
 def test_kill_during_render_leaves_old_or_new_diagrams(tmp_path: Path, env: dict[str, str]) -> None:
     root = tmp_path / "repo"
     corpus.generate(40, root)
-    assert run(root, "render", env=env).returncode == 0
-    shutil.copytree(root / "diagrams", tmp_path / "old-diagrams")
-    old = snapshot(root / "diagrams")
-    edit_every_record(root)
-    clean = tmp_path / "clean"
-    shutil.copytree(root, clean)
-    shutil.rmtree(clean / ".adrgen-cache")
-    started = time.monotonic()
-    assert run(clean, "render", env=env).returncode == 0
-    duration = time.monotonic() - started
-    new = snapshot(clean / "diagrams")
+    old, new, duration = old_and_new(root, "render", "diagrams", env)
     assert new != old
     outcomes = kill_repeatedly(root, ("render",), "diagrams", old, new, env, duration)
     assert "old" in outcomes  # the kills did land before the swap
@@ -140,17 +145,7 @@ def test_kill_during_build_leaves_old_or_new_site(tmp_path: Path, env: dict[str,
     corpus.generate(25, root)
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
     skip = ("sitemap.xml",)  # MkDocs stamps the build date into the sitemap
-    assert run(root, "build", env=env).returncode == 0
-    shutil.copytree(root / "site", tmp_path / "old-site")
-    old = snapshot(root / "site", skip=skip)
-    edit_every_record(root)
-    clean = tmp_path / "clean"
-    shutil.copytree(root, clean)
-    shutil.rmtree(clean / ".adrgen-cache")
-    started = time.monotonic()
-    assert run(clean, "build", env=env).returncode == 0
-    duration = time.monotonic() - started
-    new = snapshot(clean / "site", skip=skip)
+    old, new, duration = old_and_new(root, "build", "site", env, skip)
     outcomes = kill_repeatedly(root, ("build",), "site", old, new, env, duration, skip)
     assert "old" in outcomes
     result = run(root, "build", env=env)

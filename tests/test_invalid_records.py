@@ -7,31 +7,22 @@ that folder. ``pytest --update-goldens`` rewrites the expectations; review the d
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from adrgen.errors import ValidationFailed
 from adrgen.loader import load_file
+from tests.helpers import run_adrgen
 
 CASES = Path(__file__).parent / "invalid"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())
 
 
 def run_validate(root: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "adrgen", "validate"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    return run_adrgen("validate", cwd=root, timeout=60)
 
 
 @pytest.mark.parametrize("case", CASE_NAMES)

@@ -15,7 +15,7 @@ import pytest
 from adrgen.config import RendererConfig
 from adrgen.plantuml_renderer import PipeRenderer, make_renderer
 from adrgen.progress_bar import MIN_DIAGRAMS, ProgressBar, render_line
-from tests.helpers import MINIMAL_RECORD, write_record
+from tests.helpers import MINIMAL_RECORD, run_adrgen, write_record
 
 
 def diagram(n: int) -> str:
@@ -157,14 +157,7 @@ def test_no_bar_when_quiet_verbose_or_dumb(
 @pytest.mark.plantuml
 def test_no_bar_in_a_log(twelve_records: Path) -> None:
     env = {**os.environ, "ADRGEN_RENDERER": "command"}
-    result = subprocess.run(
-        [sys.executable, "-m", "adrgen", "render"],
-        cwd=twelve_records,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_adrgen("render", cwd=twelve_records, env=env)
     assert result.returncode == 0, result.stderr
     assert "rendering diagrams" not in result.stderr and "\r" not in result.stderr
     assert result.stderr.startswith("13 diagram(s): 13 rendered")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib.util
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -32,11 +33,15 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PostgresServer]:
-    """One PostgreSQL cluster for the session (each test gets its own database in it)."""
+_Server = TypeVar("_Server", PostgresServer, RedisServer)
+
+
+@contextmanager
+def started(kind: type[_Server]) -> Iterator[_Server]:
+    """A server of ``kind`` started from local binaries for the block; skips the test when
+    the binaries are missing (``scripts/bootstrap test`` installs them)."""
     try:
-        server = PostgresServer()
+        server = kind()
     except ServerUnavailable as exc:
         pytest.skip(str(exc))
     with server:
@@ -44,13 +49,16 @@ def pg_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL cluster for the session (each test gets its own database in it)."""
+    with started(PostgresServer) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """One redis-server for the session."""
-    try:
-        server = RedisServer()
-    except ServerUnavailable as exc:
-        pytest.skip(str(exc))
-    with server:
+    with started(RedisServer) as server:
         yield server
 
 

@@ -15,9 +15,9 @@ from adrgen.appendix.polling.notifications import get_storage
 from adrgen.appendix.testing_servers import (
     GunicornServer,
     PostgresServer,
-    ServerUnavailable,
     mint_session_cookie,
 )
+from tests.appendix.conftest import started
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(90)]
 
@@ -28,11 +28,7 @@ SECRET = "outage-secret"
 @pytest.fixture
 def own_pg() -> Iterator[PostgresServer]:
     """A cluster of this test's own: stopping it must not break the shared one."""
-    try:
-        server = PostgresServer()
-    except ServerUnavailable as exc:
-        pytest.skip(str(exc))
-    with server:
+    with started(PostgresServer) as server:
         yield server
 
 

@@ -37,9 +37,9 @@ import pytest
 from adrgen.appendix.testing_servers import (
     GunicornServer,
     PostgresServer,
-    ServerUnavailable,
     mint_session_cookie,
 )
+from tests.appendix.conftest import started
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(300)]
 
@@ -462,11 +462,7 @@ async def soak(pg: PostgresServer, db_url: str, port: int) -> tuple[Record, list
 @pytest.fixture
 def soak_pg() -> Iterator[PostgresServer]:
     """A cluster of this test's own: it gets restarted mid-run."""
-    try:
-        server = PostgresServer()
-    except ServerUnavailable as exc:
-        pytest.skip(str(exc))
-    with server:
+    with started(PostgresServer) as server:
         yield server
 
 

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from adrgen.appendix.testing_servers import GunicornServer, RedisServer, mint_session_cookie
+from tests.appendix.conftest import started
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -82,13 +83,8 @@ def test_redis_outage_falls_back_to_per_process_limits(tmp_path: Path) -> None:
     """Losing Redis must not turn every poll into a 500: the limiter keeps counting in memory."""
     from adrgen.appendix.polling import create_app
     from adrgen.appendix.polling.notifications import get_storage
-    from adrgen.appendix.testing_servers import ServerUnavailable
 
-    try:
-        redis = RedisServer()
-    except ServerUnavailable as exc:
-        pytest.skip(str(exc))
-    with redis:
+    with started(RedisServer) as redis:
         app = create_app(
             {
                 "SECRET_KEY": SECRET,

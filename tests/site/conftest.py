@@ -182,15 +182,9 @@ def repo_site(tmp_path_factory: pytest.TempPathFactory, xdg_cache: Path) -> Path
     """This repository's site, built once per session by a real ``mkdocs build --strict``."""
     root = copy_repo(tmp_path_factory.mktemp("repo-copy") / "repo")
     site = root / "site"
-    env_backup = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(xdg_cache)
-    try:
+    with pytest.MonkeyPatch.context() as patch:  # a session fixture has no `monkeypatch`
+        patch.setenv("XDG_CACHE_HOME", str(xdg_cache))
         result = mkdocs_build(root, site)
-    finally:
-        if env_backup is None:
-            os.environ.pop("XDG_CACHE_HOME", None)
-        else:
-            os.environ["XDG_CACHE_HOME"] = env_backup
     assert result.returncode == 0, result.stderr
     return site
 

@@ -13,7 +13,6 @@ listener, no script run, no dialog, and ``{{ 7*7 }}`` never became 49.
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 from collections.abc import Iterator
@@ -135,15 +134,9 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory, listener: socket.sock
     vectors = corpus(listener.getsockname()[1])
     for number, vector in enumerate(vectors, start=1):
         (root / "decisions" / f"{number:04d}-vector.yaml").write_text(record(vector, number))
-    old = os.environ.get("ADRGEN_CANARY")
-    os.environ["ADRGEN_CANARY"] = CANARY
-    try:
+    with pytest.MonkeyPatch.context() as patch:  # a module fixture has no `monkeypatch`
+        patch.setenv("ADRGEN_CANARY", CANARY)
         result = run(["adrgen", "build"], root, timeout=600)
-    finally:
-        if old is None:
-            os.environ.pop("ADRGEN_CANARY", None)
-        else:
-            os.environ["ADRGEN_CANARY"] = old
     assert result.returncode == 0, result.stderr
     return root
 
