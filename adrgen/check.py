@@ -14,9 +14,9 @@ a different PlantUML version on the CI machine does not make a correct diagram "
 from __future__ import annotations
 
 from adrgen.config import Config
+from adrgen.diagrams.cache import read_stamp_of, source_hash
 from adrgen.errors import Problem, StaleOutput, display_path
 from adrgen.pipeline import load_decisions, plan_diagrams
-from adrgen.render_cache import read_stamp_of, source_hash
 
 FIX = "run `adrgen render` and commit diagrams/"
 

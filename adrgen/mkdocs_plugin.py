@@ -35,9 +35,9 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from adrgen.config import RENDERER_KINDS, Config, load_config
+from adrgen.diagrams.renderer import Progress
 from adrgen.errors import AdrgenError
 from adrgen.pages import EXTRA_CSS, EXTRA_JS, SiteContent, prepare_site, rewrite_handwritten
-from adrgen.plantuml_renderer import Progress
 
 if TYPE_CHECKING:  # only `mkdocs serve` loads it (with watchdog): builds skip 10 ms of imports
     from mkdocs.livereload import LiveReloadServer

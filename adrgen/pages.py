@@ -33,7 +33,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from adrgen.config import Config
-from adrgen.diagrams import GRAPH_NAME, DiagramSource
+from adrgen.diagrams.fenced import BlockDiagram, Origin, Piggyback, PlantumlBlocks
+from adrgen.diagrams.plan import GRAPH_NAME, DiagramSource
+from adrgen.diagrams.renderer import Progress, Renderer, RendererUnavailable, make_renderer
 from adrgen.errors import ConfigError, OutputError, display_path
 from adrgen.loader import LoadedDocument, load_file
 from adrgen.markdown_safety import (
@@ -55,8 +57,6 @@ from adrgen.pipeline import (
     plan_diagrams,
     start_render,
 )
-from adrgen.plantuml_blocks import BlockDiagram, Origin, Piggyback, PlantumlBlocks
-from adrgen.plantuml_renderer import Progress, Renderer, RendererUnavailable, make_renderer
 from adrgen.record import BUILTIN_STATUSES, Option, Record
 from adrgen.templating import bytecode_cache, render_template, template_search_path
 

@@ -2,7 +2,7 @@
 
 The build is CPU-bound Python on a typically 2-core machine (CI runners, laptops). Parsing
 records and generating pages fork once and split the work in halves (:func:`two_cores`);
-the PlantUML batch is split between two JVMs (:func:`adrgen.plantuml_renderer.processes_for`).
+the PlantUML batch is split between two JVMs (:func:`adrgen.diagrams.renderer.processes_for`).
 Both ask :func:`usable_cores` first.
 """
 

@@ -26,9 +26,9 @@ from adrgen.validate import build_decision_set
 # used, not here: `adrgen validate` needs none of them, and importing them cost it about a
 # tenth of its run on 1000 records.
 if TYPE_CHECKING:
-    from adrgen.diagrams import DiagramSource
-    from adrgen.plantuml_renderer import Progress, Renderer, RenderResult
-    from adrgen.render_cache import LocalCache
+    from adrgen.diagrams.cache import LocalCache
+    from adrgen.diagrams.plan import DiagramSource
+    from adrgen.diagrams.renderer import Progress, Renderer, RenderResult
 
 RECORD_SUFFIXES = (".yaml", ".yml")
 
@@ -175,7 +175,7 @@ def load_records(
 
 def plan_diagrams(config: Config, decisions: DecisionSet) -> list[DiagramSource]:
     """The PlantUML text of every diagram, from the records and the templates."""
-    from adrgen.diagrams import all_diagrams
+    from adrgen.diagrams.plan import all_diagrams
     from adrgen.templating import diagram_environment
 
     return all_diagrams(decisions, diagram_environment(config.templates_dir))
@@ -196,7 +196,7 @@ class RenderReport:
 
 
 def _open_renderer(config: Config, report: RenderReport) -> tuple[Renderer | None, str]:
-    from adrgen.plantuml_renderer import RendererUnavailable, make_renderer
+    from adrgen.diagrams.renderer import RendererUnavailable, make_renderer
 
     try:
         renderer = make_renderer(config.renderer)
@@ -274,9 +274,9 @@ def start_render(
     this is :func:`render_diagrams` in two steps. The repository lock is held from here
     until the job finishes or is abandoned.
     """
+    from adrgen.diagrams.cache import LocalCache, read_stamp_of, source_hash
+    from adrgen.diagrams.renderer import cache_key
     from adrgen.output import recover, repository_lock
-    from adrgen.plantuml_renderer import cache_key
-    from adrgen.render_cache import LocalCache, read_stamp_of, source_hash
 
     if decisions is None:
         decisions = load_decisions(config)
@@ -395,9 +395,9 @@ class RenderJob:
         return self.report
 
     def _complete(self) -> None:
+        from adrgen.diagrams.cache import stamp_svg
+        from adrgen.diagrams.renderer import RendererUnavailable
         from adrgen.output import replace_dir
-        from adrgen.plantuml_renderer import RendererUnavailable
-        from adrgen.render_cache import stamp_svg
 
         report, files, target = self.report, self.files, self.config.diagrams_dir
         if self.to_render and self.renderer is not None:

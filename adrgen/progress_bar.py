@@ -1,7 +1,7 @@
 """The CLI's progress bar while a PlantUML batch renders.
 
 The renderer reports ``(done, total)`` from its own thread as each diagram comes back (see
-:data:`adrgen.plantuml_renderer.Progress`). The bar redraws one terminal line in place, at
+:data:`adrgen.diagrams.renderer.Progress`). The bar redraws one terminal line in place, at
 most ten times a second, and erases itself when closed, so that the summary line that follows
 stands alone. It is only ever shown on a terminal: logs in CI get the summary line only.
 """

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from adrgen.config import Config
+from adrgen.diagrams.renderer import Progress
 from adrgen.errors import AdrgenError, ConfigError, OutputError, display_path
 from adrgen.output import recover, replace_dir, repository_lock
 from adrgen.pages import SiteContent, write_pages
-from adrgen.plantuml_renderer import Progress
 
 MKDOCS_FILE = "mkdocs.yml"
 

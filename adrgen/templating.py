@@ -19,7 +19,8 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from adrgen import __version__, plantuml_escape
+from adrgen import __version__
+from adrgen.diagrams import escape as plantuml_escape
 from adrgen.errors import TemplateError
 
 
@@ -93,7 +94,7 @@ def _diagram_environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
         bytecode_cache=bytecode_cache("diagrams"),
         undefined=jinja2.StrictUndefined,
         # Escaping is the default for every {{ }} in a diagram template; fixed syntax is
-        # marked with the `raw` filter. See adrgen.plantuml_escape.
+        # marked with the `raw` filter. See adrgen.diagrams.escape.
         finalize=plantuml_escape.finalize,
         autoescape=False,
         trim_blocks=True,

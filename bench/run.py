@@ -354,7 +354,7 @@ def floor_batches(
     options: ``options``, or those adrgen picks for a batch that size and that many processes.
     """
     from adrgen.config import RendererConfig
-    from adrgen.plantuml_renderer import OUTPUT_OPTIONS, batch_jvm_options
+    from adrgen.diagrams.renderer import OUTPUT_OPTIONS, batch_jvm_options
 
     sources = sorted((project / "diagrams").glob("*.puml"))
     size = -(-len(sources) // processes)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from adrgen.config import load_config
+from adrgen.diagrams.escape import escape_line, finalize, raw
 from adrgen.pipeline import render_diagrams
-from adrgen.plantuml_escape import escape_line, finalize, raw
 from tests.helpers import svg_texts, write_record
 
 CANARY = "canary-7f3a9c-secret"

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from adrgen import plantuml_renderer
 from adrgen.config import RendererConfig
-from adrgen.plantuml_renderer import (
+from adrgen.diagrams import renderer as plantuml_renderer
+from adrgen.diagrams.renderer import (
     SPLIT_BATCH,
     PipeRenderer,
     batch_jvm_options,

@@ -6,7 +6,7 @@ Each character goes, escaped by adrgen, into every position the diagram template
 (title, package name, bracket and quoted labels, arrow label, note body, bottom note), one
 small diagram per character, all in a few batches. It prints the characters whose diagram
 failed to draw. On PlantUML 1.2020 (Debian bookworm) the list is empty since « » “ ” joined
-the always-escaped set of adrgen/plantuml_escape.py; run it again on a new PlantUML.
+the always-escaped set of adrgen/diagrams/escape.py; run it again on a new PlantUML.
 (About 4,500 diagrams: a few minutes on two cores.)
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import unicodedata
 
 from adrgen.config import RendererConfig
-from adrgen.plantuml_escape import escape_line
-from adrgen.plantuml_renderer import PipeRenderer
+from adrgen.diagrams.escape import escape_line
+from adrgen.diagrams.renderer import PipeRenderer
 
 BATCH = 500
 

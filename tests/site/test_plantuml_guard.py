@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from adrgen.config import RendererConfig
+from adrgen.diagrams.fenced import Origin, PlantumlBlocks, guard
+from adrgen.diagrams.renderer import make_renderer
 from adrgen.errors import ValidationFailed
-from adrgen.plantuml_blocks import Origin, PlantumlBlocks, guard
-from adrgen.plantuml_renderer import make_renderer
 
 
 @pytest.fixture

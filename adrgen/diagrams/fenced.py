@@ -1,6 +1,6 @@
 """Raw PlantUML that authors write (```plantuml fences): guarded, then drawn in one batch.
 
-Record text never becomes PlantUML syntax (see :mod:`adrgen.plantuml_escape`), but a fenced
+Record text never becomes PlantUML syntax (see :mod:`adrgen.diagrams.escape`), but a fenced
 ```plantuml block in a Markdown field or a hand-written page *is* PlantUML, written on
 purpose. PlantUML 1.2020 has no security profile, so adrgen is the sandbox. Before a block
 reaches PlantUML, :func:`guard` checks every line of it:
@@ -33,15 +33,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from adrgen.errors import Problem, RenderError, ValidationFailed, display_path
-from adrgen.plantuml_renderer import (
+from adrgen.diagrams.cache import LocalCache
+from adrgen.diagrams.renderer import (
     Progress,
     Renderer,
     RendererUnavailable,
     RenderResult,
     cache_key,
 )
-from adrgen.render_cache import LocalCache
+from adrgen.errors import Problem, RenderError, ValidationFailed, display_path
 
 #: Largest file an ``!include`` may inline, and how deep includes may nest.
 MAX_INCLUDE_BYTES = 1024 * 1024

@@ -3,7 +3,7 @@
 The drawing itself lives in Jinja templates (``diagrams/*.puml.j2``); this module hands them
 the model and a few helpers that produce PlantUML *syntax* (aliases, shapes, arrows). Every
 piece of record text reaches the output through the escaping finaliser of
-:mod:`adrgen.plantuml_escape`. The output is a pure function of the records and templates:
+:mod:`adrgen.diagrams.escape`. The output is a pure function of the records and templates:
 no dates, no randomness, stable order, so it is byte-identical on every run.
 """
 
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import jinja2
 
+from adrgen.diagrams.escape import PumlSafe
 from adrgen.model import Decision, DecisionSet
-from adrgen.plantuml_escape import PumlSafe
 from adrgen.record import Component, Flow, Option
 from adrgen.templating import render_template
 
