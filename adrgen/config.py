@@ -2,7 +2,8 @@
 
 Settings come from an optional ``adrgen.toml`` at the project root, then from keyword
 overrides (CLI flags, MkDocs plugin options), then from ``ADRGEN_RENDERER`` in the
-environment, which lets CI or a test switch the renderer without editing files. Every
+environment (and ``ADRGEN_PLANTUML_JAR``, the jar that ``kind = "jar"`` runs), which lets CI
+or a test switch the renderer without editing files. Every
 problem in the file is reported at once, like the records themselves.
 """
 
@@ -96,9 +97,10 @@ def load_config(root: Path | None = None, **overrides: Any) -> Config:
                 settings["renderer"] = {**settings.get("renderer", {}), **value}
             else:
                 settings[key] = value
-    env_renderer = os.environ.get("ADRGEN_RENDERER")
-    if env_renderer:
-        settings["renderer"] = {**settings.get("renderer", {}), "kind": env_renderer}
+    # CI or a test switches PlantUML without editing files: the kind, and the jar to run.
+    for variable, key in (("ADRGEN_RENDERER", "kind"), ("ADRGEN_PLANTUML_JAR", "jar")):
+        if os.environ.get(variable):
+            settings["renderer"] = {**settings.get("renderer", {}), key: os.environ[variable]}
     return _build(root, settings, display_path(path), text)
 
 

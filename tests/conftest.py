@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import HAS_PLANTUML
+from adrgen.config import RendererConfig
+from tests.helpers import HAS_PLANTUML, HAS_PLANTUML_JAR, PLANTUML_JAR
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -24,14 +26,73 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
 
 
+@dataclass(frozen=True)
+class PlantumlUnderTest:
+    """One PlantUML installation the suite runs against: how the renderer is configured,
+    and the environment that makes ``adrgen`` (in-process or a subprocess) use it."""
+
+    version: str
+    renderer: RendererConfig
+    env: dict[str, str]
+
+
+#: Every PlantUML test runs on both: Debian bookworm's package (what `apt install plantuml`
+#: gives) and a current release (the jar users get from brew, choco or plantuml.com).
+PLANTUMLS = {
+    "1.2020": PlantumlUnderTest(
+        "1.2020", RendererConfig(kind="command"), {"ADRGEN_RENDERER": "command"}
+    ),
+    "1.2026": PlantumlUnderTest(
+        "1.2026",
+        RendererConfig(kind="jar", jar=str(PLANTUML_JAR)),
+        {"ADRGEN_RENDERER": "jar", "ADRGEN_PLANTUML_JAR": str(PLANTUML_JAR)},
+    ),
+}
+_MISSING = {
+    "1.2020": None
+    if HAS_PLANTUML
+    else "Debian's PlantUML is not installed (apt-get install plantuml)",
+    "1.2026": None if HAS_PLANTUML_JAR else f"{PLANTUML_JAR} is missing (scripts/bootstrap test)",
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "plantuml" in metafunc.fixturenames:
+        metafunc.parametrize("plantuml", sorted(PLANTUMLS), indirect=True, ids=lambda v: f"puml{v}")
+
+
+@pytest.fixture
+def plantuml(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> PlantumlUnderTest:
+    """The PlantUML of this run of the test; set in the environment for adrgen to find."""
+    version = str(request.param)
+    if _MISSING[version]:
+        pytest.skip(_MISSING[version])
+    under_test = PLANTUMLS[version]
+    for name, value in under_test.env.items():
+        monkeypatch.setenv(name, value)
+    return under_test
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if HAS_PLANTUML:
-        return
-    # CI installs PlantUML; a developer without it still gets every other test.
-    skip = pytest.mark.skip(reason="PlantUML is not installed (apt-get install plantuml)")
     for item in items:
-        if "plantuml" in item.keywords:
-            item.add_marker(skip)
+        # A test that takes the `plantuml` fixture is a PlantUML test (run on both versions);
+        # a test marked so without it would silently run on one version only.
+        takes_fixture = "plantuml" in getattr(item, "fixturenames", ())
+        if takes_fixture:
+            item.add_marker(pytest.mark.plantuml)
+        elif item.get_closest_marker("plantuml") is not None:
+            raise pytest.UsageError(
+                f"{item.nodeid}: marked plantuml but does not take the `plantuml` fixture"
+            )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_renderer_from_the_developer() -> Iterator[None]:
+    """A renderer chosen in the developer's shell must not leak into the tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("ADRGEN_RENDERER", raising=False)
+        patch.delenv("ADRGEN_PLANTUML_JAR", raising=False)
+        yield
 
 
 @pytest.fixture
@@ -44,5 +105,4 @@ def docs_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     (root / "decisions").mkdir(parents=True)
     monkeypatch.chdir(root)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.delenv("ADRGEN_RENDERER", raising=False)
     yield root

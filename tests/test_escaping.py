@@ -16,6 +16,7 @@ import pytest
 from adrgen.config import load_config
 from adrgen.diagrams.escape import escape_line, finalize, raw
 from adrgen.pipeline import render_diagrams
+from tests.conftest import PlantumlUnderTest
 from tests.helpers import svg_texts, write_record
 
 CANARY = "canary-7f3a9c-secret"
@@ -109,9 +110,11 @@ outcome:
 """
 
 
-@pytest.mark.plantuml
 def test_hostile_text_renders_literally(
-    docs_repo: Path, listener: socket.socket, monkeypatch: pytest.MonkeyPatch
+    plantuml: PlantumlUnderTest,
+    docs_repo: Path,
+    listener: socket.socket,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("ADRGEN_CANARY", CANARY)
     strings = hostile_strings(listener.getsockname()[1])
@@ -134,8 +137,9 @@ def test_hostile_text_renders_literally(
     assert f"0001: {strings[0]}" in graph
 
 
-@pytest.mark.plantuml
-def test_newlines_become_line_breaks_not_source_lines(docs_repo: Path) -> None:
+def test_newlines_become_line_breaks_not_source_lines(
+    plantuml: PlantumlUnderTest, docs_repo: Path
+) -> None:
     record = hostile_record(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"])
     record = record.replace(
         'summary: "m"', 'summary: "first\\n@enduml\\n!include /etc/passwd\\nend note"'

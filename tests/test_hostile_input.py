@@ -23,6 +23,7 @@ from adrgen.errors import ValidationFailed
 from adrgen.loader import load_text
 from adrgen.pipeline import render_diagrams
 from adrgen.validate import build_decision_set
+from tests.conftest import PlantumlUnderTest
 from tests.helpers import REPO, svg_texts
 
 SEED_RECORD = (REPO / "decisions" / "0001-notification-delivery.yaml").read_text()
@@ -69,11 +70,10 @@ outcome: {{chosen: a, summary: {j[5]}}}
 """
 
 
-@pytest.mark.plantuml
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 @given(texts=st.lists(visible_text, min_size=8, max_size=25, unique=True))
 def test_any_unicode_text_shows_literally(
-    texts: list[str], tmp_path_factory: pytest.TempPathFactory
+    plantuml: PlantumlUnderTest, texts: list[str], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     root = tmp_path_factory.mktemp("unicode")
     (root / "decisions").mkdir()

@@ -15,6 +15,7 @@ from adrgen.diagrams.renderer import (
     position_independent,
     processes_for,
 )
+from tests.conftest import PlantumlUnderTest
 
 TWO_CORES = len(os.sched_getaffinity(0)) >= 2
 
@@ -34,50 +35,52 @@ def with_notes(n: int) -> str:
     )
 
 
-def renderer() -> PipeRenderer:
-    made = plantuml_renderer.make_renderer(RendererConfig(kind="command"))
+def renderer(plantuml: PlantumlUnderTest) -> PipeRenderer:
+    made = plantuml_renderer.make_renderer(plantuml.renderer)
     assert isinstance(made, PipeRenderer)
     return made
 
 
-@pytest.mark.plantuml
-def test_a_diagram_draws_the_same_bytes_wherever_it_sits_in_a_batch() -> None:
-    alone = renderer().render([with_notes(7)])[0]
-    after_others = renderer().render([with_notes(n) for n in range(5)] + [with_notes(7)])[-1]
+def test_a_diagram_draws_the_same_bytes_wherever_it_sits_in_a_batch(
+    plantuml: PlantumlUnderTest,
+) -> None:
+    alone = renderer(plantuml).render([with_notes(7)])[0]
+    after_others = renderer(plantuml).render([with_notes(n) for n in range(5)] + [with_notes(7)])[
+        -1
+    ]
     assert alone.ok and after_others.ok
     assert 'id="' in alone.svg and "GMN" in alone.svg  # the case this is about
     assert alone.svg == after_others.svg
     assert "<!--MD5=" not in alone.svg
 
 
-@pytest.mark.plantuml
 @pytest.mark.skipif(not TWO_CORES, reason="the split needs two cores")
-def test_two_processes_draw_what_one_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_processes_draw_what_one_draws(
+    plantuml: PlantumlUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sources = [with_notes(n) for n in range(SPLIT_BATCH + 4)]
     assert processes_for(len(sources)) == 2
-    split = renderer().render(sources)
+    split = renderer(plantuml).render(sources)
     monkeypatch.setattr(plantuml_renderer, "SPLIT_BATCH", 10**6)
     assert processes_for(len(sources)) == 1
-    single = renderer().render(sources)
+    single = renderer(plantuml).render(sources)
     assert [r.svg for r in split] == [r.svg for r in single]
     assert all(r.ok for r in split)
 
 
-@pytest.mark.plantuml
 @pytest.mark.skipif(not TWO_CORES, reason="the split needs two cores")
-def test_an_error_in_the_second_process_names_its_own_diagram() -> None:
+def test_an_error_in_the_second_process_names_its_own_diagram(plantuml: PlantumlUnderTest) -> None:
     sources = [with_notes(n) for n in range(SPLIT_BATCH + 4)]
     broken = len(sources) - 3  # in the second half
     sources[broken] = "@startuml\ncomponent A\nA -> -> ((\n@enduml\n"
-    results = renderer().render(sources)
+    results = renderer(plantuml).render(sources)
     assert [i for i, r in enumerate(results) if not r.ok] == [broken]
     assert results[broken].line == 3
 
 
-@pytest.mark.plantuml
-def test_a_prestarted_pair_serves_a_small_batch() -> None:
+def test_a_prestarted_pair_serves_a_small_batch(plantuml: PlantumlUnderTest) -> None:
     # prestart() guessed a big batch (two processes); the batch turned out to be one diagram.
-    made = renderer()
+    made = renderer(plantuml)
     made.prestart(SPLIT_BATCH * 2)
     started = [proc for proc, _ in made._waiting]
     assert len(started) == processes_for(SPLIT_BATCH * 2)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from adrgen.config import RendererConfig
 from adrgen.diagrams.renderer import PipeRenderer, make_renderer
 from adrgen.progress_bar import MIN_DIAGRAMS, ProgressBar, render_line
+from tests.conftest import PlantumlUnderTest
 from tests.helpers import MINIMAL_RECORD, run_adrgen, write_record
 
 
@@ -64,9 +64,8 @@ def test_a_closed_terminal_turns_the_bar_off_instead_of_failing() -> None:
     bar.close()
 
 
-@pytest.mark.plantuml
-def test_the_real_batch_reports_every_diagram_in_order() -> None:
-    renderer = make_renderer(RendererConfig(kind="command"))
+def test_the_real_batch_reports_every_diagram_in_order(plantuml: PlantumlUnderTest) -> None:
+    renderer = make_renderer(plantuml.renderer)
     assert isinstance(renderer, PipeRenderer)
     sources = [diagram(n) for n in range(25)]
     seen: list[tuple[int, int]] = []
@@ -77,14 +76,13 @@ def test_the_real_batch_reports_every_diagram_in_order() -> None:
     done = [d for d, _ in seen]
     assert done == sorted(set(done)), "each count once, never backwards"
     # Same SVGs as a batch rendered without anyone watching.
-    quiet = make_renderer(RendererConfig(kind="command"))
+    quiet = make_renderer(plantuml.renderer)
     assert quiet is not None
     assert [r.svg for r in quiet.render(sources)] == [r.svg for r in results]
 
 
-@pytest.mark.plantuml
-def test_a_failing_diagram_still_counts_and_is_reported() -> None:
-    renderer = make_renderer(RendererConfig(kind="command"))
+def test_a_failing_diagram_still_counts_and_is_reported(plantuml: PlantumlUnderTest) -> None:
+    renderer = make_renderer(plantuml.renderer)
     assert renderer is not None
     sources = [diagram(n) for n in range(12)]
     sources[5] = "@startuml\nthis is -> not -> valid ((\n@enduml\n"
@@ -128,9 +126,10 @@ def twelve_records(docs_repo: Path) -> Path:
     return docs_repo
 
 
-@pytest.mark.plantuml
-def test_render_on_a_terminal_shows_the_bar_then_only_the_summary(twelve_records: Path) -> None:
-    env = {**os.environ, "ADRGEN_RENDERER": "command", "TERM": "xterm"}
+def test_render_on_a_terminal_shows_the_bar_then_only_the_summary(
+    plantuml: PlantumlUnderTest, twelve_records: Path
+) -> None:
+    env = {**os.environ, "TERM": "xterm"}
     shown = run_in_terminal([sys.executable, "-m", "adrgen", "render"], twelve_records, env)
     assert "rendering diagrams [" in shown
     assert f"[{'#' * 30}] 13/13" in shown  # 12 records and the decision graph
@@ -140,36 +139,35 @@ def test_render_on_a_terminal_shows_the_bar_then_only_the_summary(twelve_records
     assert screen.count("\n") == 1
 
 
-@pytest.mark.plantuml
 @pytest.mark.parametrize(
     ("extra", "env_extra"),
     [(["-q"], {}), (["-v"], {}), ([], {"TERM": "dumb"})],
     ids=["quiet", "verbose", "dumb-terminal"],
 )
 def test_no_bar_when_quiet_verbose_or_dumb(
-    twelve_records: Path, extra: list[str], env_extra: dict[str, str]
+    plantuml: PlantumlUnderTest, twelve_records: Path, extra: list[str], env_extra: dict[str, str]
 ) -> None:
-    env = {**os.environ, "ADRGEN_RENDERER": "command", "TERM": "xterm", **env_extra}
+    env = {**os.environ, "TERM": "xterm", **env_extra}
     shown = run_in_terminal([sys.executable, "-m", "adrgen", *extra, "render"], twelve_records, env)
     assert "rendering diagrams" not in shown and "\r" not in shown.replace("\r\n", "\n")
 
 
-@pytest.mark.plantuml
-def test_no_bar_in_a_log(twelve_records: Path) -> None:
-    env = {**os.environ, "ADRGEN_RENDERER": "command"}
+def test_no_bar_in_a_log(plantuml: PlantumlUnderTest, twelve_records: Path) -> None:
+    env = dict(os.environ)
     result = run_adrgen("render", cwd=twelve_records, env=env)
     assert result.returncode == 0, result.stderr
     assert "rendering diagrams" not in result.stderr and "\r" not in result.stderr
     assert result.stderr.startswith("13 diagram(s): 13 rendered")
 
 
-@pytest.mark.plantuml
-def test_build_on_a_terminal_shows_the_bar(twelve_records: Path) -> None:
+def test_build_on_a_terminal_shows_the_bar(
+    plantuml: PlantumlUnderTest, twelve_records: Path
+) -> None:
     (twelve_records / "mkdocs.yml").write_text(
         "site_name: t\ntheme: {name: material}\nplugins: [search, tags, adrgen]\n"
     )
     (twelve_records / "docs").mkdir()
-    env = {**os.environ, "ADRGEN_RENDERER": "command", "TERM": "xterm"}
+    env = {**os.environ, "TERM": "xterm"}
     shown = run_in_terminal([sys.executable, "-m", "adrgen", "build"], twelve_records, env)
     assert f"[{'#' * 30}] 13/13" in shown
     assert shown.rsplit("\r\033[K", 1)[-1].strip().startswith("site written to")

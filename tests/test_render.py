@@ -13,6 +13,7 @@ from adrgen.config import Config, load_config
 from adrgen.errors import LockedError, RenderError, TemplateError, ValidationFailed
 from adrgen.output import recover, repository_lock
 from adrgen.pipeline import render_diagrams
+from tests.conftest import PlantumlUnderTest
 from tests.helpers import MINIMAL_RECORD, write_record
 
 RECORD = (
@@ -43,11 +44,19 @@ def three_records(docs_repo: Path) -> Path:
 
 
 @pytest.fixture
-def counting_plantuml(docs_repo: Path) -> Path:
-    """A `plantuml` wrapper that logs each start, then runs the real one."""
+def counting_plantuml(
+    plantuml: PlantumlUnderTest, docs_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A `plantuml` wrapper that logs each start, then runs the PlantUML under test."""
+    # The wrapper is the renderer now (`config_with`); the environment must not override it.
+    monkeypatch.delenv("ADRGEN_RENDERER")
+    monkeypatch.delenv("ADRGEN_PLANTUML_JAR", raising=False)
     log = docs_repo.parent / "plantuml-starts.log"
     wrapper = docs_repo.parent / "plantuml-counting"
-    wrapper.write_text(f'#!/bin/sh\necho "$@" >> {log}\nexec plantuml "$@"\n')
+    real = (
+        "plantuml" if plantuml.renderer.kind == "command" else f"java -jar {plantuml.renderer.jar}"
+    )
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> {log}\nexec {real} "$@"\n')
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
     return wrapper
 
@@ -61,9 +70,8 @@ def config_with(wrapper: Path) -> Config:
     return load_config(renderer={"kind": "command", "command": str(wrapper)})
 
 
-@pytest.mark.plantuml
 def test_one_process_renders_every_stale_diagram(
-    three_records: Path, counting_plantuml: Path
+    plantuml: PlantumlUnderTest, three_records: Path, counting_plantuml: Path
 ) -> None:
     report = render_diagrams(config_with(counting_plantuml))
     assert report.rendered == ["0001-r1", "0002-r2", "0003-r3", "decision-graph"]
@@ -76,9 +84,8 @@ def test_one_process_renders_every_stale_diagram(
     assert names == sorted(f"{n}.{ext}" for n in report.rendered for ext in ("puml", "svg"))
 
 
-@pytest.mark.plantuml
 def test_unchanged_diagrams_are_never_rendered_again(
-    three_records: Path, counting_plantuml: Path
+    plantuml: PlantumlUnderTest, three_records: Path, counting_plantuml: Path
 ) -> None:
     config = config_with(counting_plantuml)
     render_diagrams(config)
@@ -90,9 +97,8 @@ def test_unchanged_diagrams_are_never_rendered_again(
     assert snapshot(three_records / "diagrams") == before  # byte-identical
 
 
-@pytest.mark.plantuml
 def test_editing_one_record_rerenders_it_and_the_graph_only(
-    three_records: Path, counting_plantuml: Path
+    plantuml: PlantumlUnderTest, three_records: Path, counting_plantuml: Path
 ) -> None:
     config = config_with(counting_plantuml)
     render_diagrams(config)
@@ -109,8 +115,7 @@ def test_editing_one_record_rerenders_it_and_the_graph_only(
     assert render_diagrams(config).rendered == []
 
 
-@pytest.mark.plantuml
-def test_force_redraws_identical_bytes(three_records: Path) -> None:
+def test_force_redraws_identical_bytes(plantuml: PlantumlUnderTest, three_records: Path) -> None:
     render_diagrams(load_config())
     before = snapshot(three_records / "diagrams")
     report = render_diagrams(load_config(), force=True)
@@ -137,12 +142,14 @@ def test_auto_renderer_without_plantuml_on_path(
     assert report.rendered == [] and "PlantUML not found" in report.warnings[0]
 
 
-@pytest.mark.plantuml
-def test_without_plantuml_current_svgs_stay_and_stale_ones_go(three_records: Path) -> None:
+def test_without_plantuml_current_svgs_stay_and_stale_ones_go(
+    plantuml: PlantumlUnderTest, three_records: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     render_diagrams(load_config())
     path = three_records / "decisions" / "0003-r3.yaml"
     path.write_text(path.read_text().replace("GET /things", "GET /changed"))
-    report = render_diagrams(load_config(renderer={"kind": "none"}))
+    monkeypatch.setenv("ADRGEN_RENDERER", "none")  # PlantUML gone
+    report = render_diagrams(load_config())
     names = {p.name for p in (three_records / "diagrams").iterdir()}
     assert {"0001-r1.svg", "0002-r2.svg", "decision-graph.svg"} <= names
     assert "0003-r3.svg" not in names
@@ -158,8 +165,9 @@ def test_invalid_record_leaves_diagrams_untouched(three_records: Path) -> None:
     assert snapshot(three_records / "diagrams") == before
 
 
-@pytest.mark.plantuml
-def test_plantuml_error_names_the_diagram_and_writes_nothing(three_records: Path) -> None:
+def test_plantuml_error_names_the_diagram_and_writes_nothing(
+    plantuml: PlantumlUnderTest, three_records: Path
+) -> None:
     render_diagrams(load_config())
     before = snapshot(three_records / "diagrams")
     # A project template override that draws broken PlantUML for one record.

@@ -16,6 +16,7 @@ import pytest
 
 from adrgen.config import load_config
 from adrgen.pipeline import load_decisions, plan_diagrams, render_diagrams
+from tests.conftest import PlantumlUnderTest
 from tests.helpers import REPO, svg_texts
 
 SEED = REPO.parent / "shared" / "seed" / "notification-system-brainstorm.txt"
@@ -94,8 +95,9 @@ def test_source_has_the_seed_structure(seed_record: Path) -> None:
         assert skin in text.splitlines()
 
 
-@pytest.mark.plantuml
-def test_svg_shows_every_text_line_of_the_seed(seed_record: Path) -> None:
+def test_svg_shows_every_text_line_of_the_seed(
+    plantuml: PlantumlUnderTest, seed_record: Path
+) -> None:
     render_diagrams(load_config())
     texts = svg_texts(
         (seed_record.parent.parent / "diagrams" / "0001-notification-delivery.svg").read_text()

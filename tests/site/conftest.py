@@ -100,7 +100,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, xdg_cache: Path) ->
     monkeypatch.chdir(root)
     monkeypatch.setenv("XDG_CACHE_HOME", str(xdg_cache))
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
-    monkeypatch.delenv("ADRGEN_RENDERER", raising=False)
     return root
 
 
@@ -119,8 +118,6 @@ def run(
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "NO_COLOR": "1"}
     if renderer:
         env["ADRGEN_RENDERER"] = renderer
-    else:
-        env.pop("ADRGEN_RENDERER", None)
     tool = {"mkdocs": [sys.executable, "-m", "mkdocs"], "adrgen": [sys.executable, "-m", "adrgen"]}
     return subprocess.run(
         [*tool[argv[0]], *argv[1:]],

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from adrgen.model import RECORD_FILENAME
+from tests.conftest import PlantumlUnderTest
 from tests.helpers import HAS_PLANTUML, REPO
 from tests.site.conftest import mkdocs_build, record, run, write
 
@@ -179,8 +180,9 @@ def test_no_plantuml_still_builds_strict_with_a_warning_on_the_page(
     assert "@startuml" in html  # the source, in a code block
 
 
-@pytest.mark.plantuml
-def test_plantuml_block_in_a_hand_written_page_and_a_record(project: Path, tmp_path: Path) -> None:
+def test_plantuml_block_in_a_hand_written_page_and_a_record(
+    plantuml: PlantumlUnderTest, project: Path, tmp_path: Path
+) -> None:
     write(
         project,
         "decisions/0001-first.yaml",

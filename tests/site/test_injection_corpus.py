@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import PlantumlUnderTest
 from tests.helpers import HAS_PLANTUML, REPO
 from tests.site.conftest import run, serve_directory
 from tests.site.test_browser import Watched
@@ -145,8 +146,9 @@ def test_every_vector_validates_and_builds(hostile_site: Path) -> None:
     assert len(list((hostile_site / "site").rglob("index.html"))) > 26
 
 
-@pytest.mark.plantuml
-def test_no_leak_and_no_fetch(hostile_site: Path, listener: socket.socket) -> None:
+def test_no_leak_and_no_fetch(
+    plantuml: PlantumlUnderTest, hostile_site: Path, listener: socket.socket
+) -> None:
     outputs = [*(hostile_site / "diagrams").glob("*.svg"), *(hostile_site / "site").rglob("*.html")]
     assert any(p.suffix == ".svg" for p in outputs) or not HAS_PLANTUML
     passwd_line = Path("/etc/passwd").read_text().splitlines()[0]

@@ -10,6 +10,7 @@ from adrgen.config import RendererConfig
 from adrgen.diagrams.fenced import Origin, PlantumlBlocks, guard
 from adrgen.diagrams.renderer import make_renderer
 from adrgen.errors import ValidationFailed
+from tests.conftest import PlantumlUnderTest
 
 
 @pytest.fixture
@@ -104,10 +105,9 @@ def test_the_same_block_is_collected_once(repo: Path) -> None:
     assert len(blocks) == 1
 
 
-@pytest.mark.plantuml
 @pytest.mark.timeout(90)
 def test_blocks_render_in_one_batch_and_are_cached(
-    repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    plantuml: PlantumlUnderTest, repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     renderer = make_renderer(RendererConfig())
