@@ -93,7 +93,7 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_render(args: argparse.Namespace, console: Console) -> int:
-    """Write diagrams/."""
+    """Write diagrams/; exit 1, naming each, when PlantUML could not draw some diagrams."""
     config = _config(args)
     with console.progress_bar() as bar:
         report = render_diagrams(config, force=args.force, progress=bar)
@@ -103,12 +103,11 @@ def cmd_render(args: argparse.Namespace, console: Console) -> int:
         console.detail(f"rendered {name}.svg")
     for name in report.removed:
         console.detail(f"removed orphan {name}")
+    for failure in report.failed:
+        console.error(str(failure.problem))
     state = "updated" if report.changed else "unchanged"
-    console.info(
-        f"{len(report.diagrams)} diagram(s): {len(report.rendered)} rendered, {report.reused} "
-        f"reused, {len(report.removed)} orphan(s) removed; diagrams/ {state}"
-    )
-    return EXIT_OK
+    console.info(f"{report.summary()}; {len(report.removed)} orphan(s) removed; diagrams/ {state}")
+    return EXIT_INVALID if report.failed else EXIT_OK
 
 
 def cmd_build(args: argparse.Namespace, console: Console) -> int:
@@ -127,6 +126,8 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
             content = site.build_pages(config, target, config_file=config_file)
             for warning in content.warnings:
                 console.warn(warning)
+            for problem in content.failures:
+                console.warn(str(problem))
             console.info(
                 f"wrote {len(content.pages)} generated page(s), {len(content.assets)} asset(s) and "
                 f"{len(content.decisions)} record(s) to {target}/; build it with any builder whose "
@@ -142,7 +143,13 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
                 renderer=args.renderer,
                 progress=bar,
             )
-    console.info(f"site written to {built}")
+    console.info(f"adrgen: {built.summary}")
+    if built.failures:
+        console.warn(
+            f"PlantUML could not draw {built.failures} diagram(s); their pages show the error "
+            "(see the warnings above; --strict makes this fail)"
+        )
+    console.info(f"site written to {built.path}")
     return EXIT_OK
 
 

@@ -33,6 +33,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils.meta import get_data
 
 from adrgen.config import RENDERER_KINDS, Config, load_config
 from adrgen.diagrams.renderer import Progress
@@ -191,14 +192,16 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
     def _log_summary(content: SiteContent) -> None:
         # INFO, not WARNING: a machine without PlantUML must still pass `mkdocs build --strict`;
         # the page itself shows the warning next to the diagram's source.
-        report = content.render
         log.info(
-            f"adrgen: {len(content.decisions)} decision(s), {len(report.diagrams)} diagram(s): "
-            f"{len(report.rendered)} rendered, {report.reused} reused, "
+            f"adrgen: {len(content.decisions)} decision(s), {content.render.summary()}, "
             f"{len(content.blocks)} Markdown diagram block(s)"
         )
         for warning in content.warnings:
             log.info(f"adrgen: {warning}")
+        # A diagram PlantUML could not draw is a WARNING: the site is built, its page shows
+        # the error and the source, and `--strict` makes the build fail.
+        for problem in content.failures:
+            log.warning(str(problem))
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Finish the background PlantUML batch; copy the SVGs it drew into the site."""
@@ -212,7 +215,9 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
             raise plugin_error(exc) from None
         self._log_summary(content)
         for deferred in self._deferred:
-            File.copy_file(deferred)
+            # A diagram that failed has no SVG; its page says so.
+            if deferred.abs_src_path and Path(deferred.abs_src_path).is_file():
+                File.copy_file(deferred)
         self._deferred = []
 
     def on_build_error(self, *, error: Exception) -> None:
@@ -227,8 +232,17 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        """Draw the ```plantuml fences of hand-written pages (generated ones have none left)."""
-        if self.content is None or page.file.generated_by is not None or not page.file.abs_src_path:
+        """Draw the ```plantuml fences of hand-written pages; and, while the PlantUML batch
+        runs in the background, make a generated page again if its diagram failed."""
+        if self.content is None:
+            return markdown
+        if page.file.generated_by is not None:
+            remade = self.content.page_after_render(page.file.src_uri)
+            if remade is None:
+                return markdown
+            body, _meta = get_data(remade)  # MkDocs has read the front matter already
+            return body
+        if not page.file.abs_src_path:
             return markdown
         try:
             return rewrite_handwritten(

@@ -36,7 +36,7 @@ from adrgen.config import Config
 from adrgen.diagrams.fenced import BlockDiagram, Origin, Piggyback, PlantumlBlocks
 from adrgen.diagrams.plan import GRAPH_NAME, DiagramSource
 from adrgen.diagrams.renderer import Progress, Renderer, RendererUnavailable, make_renderer
-from adrgen.errors import ConfigError, OutputError, display_path
+from adrgen.errors import ConfigError, OutputError, Problem, display_path
 from adrgen.loader import LoadedDocument, load_file
 from adrgen.markdown_safety import (
     find_plantuml_fences,
@@ -50,6 +50,7 @@ from adrgen.model import Decision, DecisionSet
 from adrgen.output import recover, replace_dir
 from adrgen.parallel import fork_pays, two_cores
 from adrgen.pipeline import (
+    DiagramFailure,
     RenderJob,
     RenderReport,
     discover_records,
@@ -200,11 +201,15 @@ class DecisionRef:
 
 @dataclass(frozen=True)
 class DiagramView:
-    """A diagram on a page: its published SVG, or (no renderer) its source."""
+    """A diagram on a page: its published SVG; or its source, with PlantUML's error when
+    PlantUML could not draw it (else there was no renderer)."""
 
     name: str
     source: str
     svg_uri: str | None
+    error: str = ""
+    #: ``path:line:col: field: message`` of the failure, for the author.
+    problem: str = ""
 
 
 @dataclass
@@ -237,6 +242,30 @@ class SiteContent:
     job: RenderJob | None = None
     #: Site paths of the assets (SVGs in ``diagrams/``) that exist only after :meth:`finish`.
     deferred_assets: frozenset[str] = frozenset()
+    #: Makes pages again, for :meth:`page_after_render`.
+    builder: _PageBuilder | None = field(default=None, repr=False)
+
+    @property
+    def failures(self) -> list[Problem]:
+        """Every diagram and Markdown block PlantUML could not draw, as problems to report."""
+        return sorted([*(f.problem for f in self.render.failed), *self.blocks.failures])
+
+    def page_after_render(self, src_uri: str) -> str | None:
+        """With a deferred render: the page at ``src_uri`` made again, showing PlantUML's
+        error, when its diagram failed; ``None`` when the page as generated stands.
+
+        Waits until the batch is past that diagram, which it draws in page order, so pages
+        built while the batch runs wait little.
+        """
+        if self.job is None or self.builder is None:
+            return None
+        name = GRAPH_NAME if src_uri == GRAPH_PAGE else posixpath.splitext(src_uri)[0]
+        failure = self.job.failure_of(name)
+        if failure is None:
+            return None
+        self.builder.failures[name] = failure
+        page = self.builder.page(src_uri)
+        return page.content if page is not None else None
 
     def finish(self) -> RenderReport:
         """Wait for a deferred render and write ``diagrams/``; raises like ``render_diagrams``."""
@@ -457,6 +486,8 @@ class _PageBuilder:
             for d in decisions
         }
         self.links_index = _links_index(decisions)
+        #: Diagrams PlantUML could not draw, by name: their pages show the error instead.
+        self.failures: dict[str, DiagramFailure] = {}
 
     # Helpers handed to templates -------------------------------------------------------------
 
@@ -494,6 +525,7 @@ class _PageBuilder:
             status_class=status_class,
             code=code_html,
             not_rendered=lambda source: Markup(not_rendered_html(source)),
+            failed=lambda view: Markup(failed_html(view.source, view.error, view.problem)),
             http_url=http_url,
             label_of=component_label,
             graph_uri=relative_src(page, GRAPH_PAGE),
@@ -501,12 +533,28 @@ class _PageBuilder:
         )
 
     def diagram(self, name: str, page: str) -> DiagramView:
+        failure = self.failures.get(name)
+        if failure is not None:
+            return DiagramView(
+                name=name,
+                source=self.diagram_sources.get(name, ""),
+                svg_uri=None,
+                error=failure.error,
+                problem=str(failure.problem),
+            )
         svg = self.diagram_svgs.get(name)
         return DiagramView(
             name=name,
             source=self.diagram_sources.get(name, ""),
             svg_uri=relative_src(page, svg) if svg else None,
         )
+
+    def page(self, src_uri: str) -> GeneratedPage | None:
+        """The generated page at ``src_uri`` (a decision's or the graph's), made again."""
+        if src_uri == GRAPH_PAGE:
+            return self.graph_page()
+        decision = next((d for d in self.decisions if f"{d.name}.md" == src_uri), None)
+        return self.decision_page(decision) if decision is not None else None
 
     # Pages -------------------------------------------------------------------------------------
 
@@ -686,7 +734,22 @@ def block_html(diagram: BlockDiagram, prefix: str) -> str:
             f'<figure class="adrgen-diagram adrgen-diagram--block"><a href="{url}">'
             f'<img src="{url}" alt="PlantUML diagram" loading="lazy"></a></figure>'
         )
+    if diagram.error:
+        problem = str(diagram.problem) if diagram.problem else ""
+        return failed_html(diagram.source, diagram.error, problem)
     return not_rendered_html(diagram.source)
+
+
+def failed_html(source: str, error: str, problem: str) -> str:
+    """The warning shown instead of a diagram that PlantUML could not draw."""
+    where = f"<p><code>{html_text(problem)}</code></p>" if problem else ""
+    return (
+        '<div class="admonition warning adrgen-diagram-failed">'
+        '<p class="admonition-title">Diagram could not be drawn</p>'
+        f"<p>PlantUML reported: {html_text(error)}</p>{where}"
+        "<p>The rest of the site was built; the diagram's source is below.</p>"
+        f"{code_html(source, 'plantuml')}</div>"
+    )
 
 
 def not_rendered_html(source: str) -> str:
@@ -719,7 +782,7 @@ def rewrite_handwritten(
             target = relative_src(src_uri, diagram.asset)
             out.extend(["", f"[![PlantUML diagram]({target})]({target})", ""])
         else:
-            out.extend(["", not_rendered_html(diagram.source), ""])
+            out.extend(["", block_html(diagram, ""), ""])
         cursor = stop
     out.extend(lines[cursor:])
     return "\n".join(out)
@@ -781,13 +844,6 @@ def _renders_everything(config: Config) -> bool:
     return True
 
 
-def _close(renderer: Renderer | None) -> None:
-    """Stop a PlantUML process started early that no batch used (see ``PipeRenderer``)."""
-    close = getattr(renderer, "close", None)
-    if close is not None:
-        close()
-
-
 def prepare_site(
     config: Config,
     *,
@@ -823,10 +879,9 @@ def prepare_site(
             early = make_renderer(config.renderer)
         except RendererUnavailable:
             early = None
-        prestart = getattr(early, "prestart", None)
-        if prestart is not None:
+        if early is not None:
             # Every record's diagram and the graph, plus any Markdown blocks (not counted).
-            prestart(len(discover_records(config.decisions_dir)) + 1)
+            early.prestart(len(discover_records(config.decisions_dir)) + 1)
     job: RenderJob | None = None
     try:
         documents: dict[Path, LoadedDocument] = {}
@@ -850,15 +905,15 @@ def prepare_site(
             job = start_render(
                 config,
                 decisions=decisions,
+                documents=documents,
                 renderer=piggyback,
                 sources=planned,
                 background=defer and not pending_blocks,
                 progress=progress,
             )
         else:
-            job = start_render(config, decisions=decisions, sources=planned)
+            job = start_render(config, decisions=decisions, documents=documents, sources=planned)
         if not job.pending:
-            _close(early)  # the batch did not need it (or has already used it)
             job.finish()
         if renderer is not None and piggyback is not None:
             if job.pending:
@@ -881,8 +936,10 @@ def prepare_site(
     except BaseException:
         if job is not None:
             job.abandon()
-        _close(early)
         raise
+    finally:
+        if early is not None:
+            early.close()  # processes started early that no batch used
     return content
 
 
@@ -929,6 +986,7 @@ def _generate(
         use_directory_urls,
         documents,
     )
+    builder.failures = {f.name: f for f in report.failed}
     pages = _decision_pages(builder, list(decisions))
     pages += [
         builder.index_page(),
@@ -954,7 +1012,8 @@ def _generate(
     results = config.root / APPENDIX_RESULTS
     watch = [*template_dirs(config), results if results.exists() else results.parent]
     watch.append(config.root / "adrgen.toml")
-    pending = job.pending
+    # Not `job.pending`: a batch that ended while the pages were made must still be finished.
+    pending = not job.finished
     return SiteContent(
         decisions=decisions,
         pages=kept,
@@ -966,6 +1025,7 @@ def _generate(
         watch=watch,
         job=job if pending else None,
         deferred_assets=frozenset(diagram_svgs.values()) if pending else frozenset(),
+        builder=builder,
     )
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adrgen.config import Config
-from adrgen.errors import Problem, RenderError, ValidationFailed, display_path
+from adrgen.errors import Problem, ValidationFailed, display_path
 from adrgen.loader import MAY_HOLD_DIAGRAMS, LoadedDocument, load_bytes, load_file
 from adrgen.model import DecisionSet
 from adrgen.parallel import fork_pays, two_cores
@@ -181,6 +181,18 @@ def plan_diagrams(config: Config, decisions: DecisionSet) -> list[DiagramSource]
     return all_diagrams(decisions, diagram_environment(config.templates_dir))
 
 
+@dataclass(frozen=True)
+class DiagramFailure:
+    """A diagram PlantUML could not draw: where its author should look, and why."""
+
+    name: str
+    #: At the record value that wrote the failing line when that can be told, else at the
+    #: ``.puml`` file (and its line, when PlantUML named one).
+    problem: Problem
+    #: PlantUML's own words.
+    error: str
+
+
 @dataclass
 class RenderReport:
     """What a render run did."""
@@ -188,11 +200,24 @@ class RenderReport:
     diagrams: list[str] = field(default_factory=list)
     rendered: list[str] = field(default_factory=list)
     reused: int = 0
+    failed: list[DiagramFailure] = field(default_factory=list)
     dropped_svgs: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: bool = False
+    #: The renderer's identity (``PlantUML 1.2026.8``), empty without one.
     renderer: str = ""
     warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line: how many diagrams were drawn, reused and failed, and by what."""
+        parts = [
+            f"{len(self.diagrams)} diagram(s): {len(self.rendered)} rendered",
+            f"{self.reused} reused",
+        ]
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        by = self.renderer or "no PlantUML"
+        return ", ".join(parts) + f" ({by})"
 
 
 def _open_renderer(config: Config, report: RenderReport) -> tuple[Renderer | None, str]:
@@ -241,10 +266,12 @@ def render_diagrams(
 ) -> RenderReport:
     """Write ``diagrams/``: a ``.puml`` per diagram and, with a renderer, its ``.svg``.
 
-    Only diagrams whose cache key changed are rendered, in one PlantUML batch. The
-    folder is replaced whole, and only when something changed; on any error it is untouched.
-    ``sources`` are the planned diagrams, when the caller has them already; ``progress`` is
-    told ``(done, total)`` as the batch's diagrams come back.
+    Only diagrams whose cache key changed are rendered, in one PlantUML batch. A diagram
+    PlantUML cannot draw fails alone: it is listed in :attr:`RenderReport.failed` and gets no
+    SVG, and everything else is written. The folder is replaced whole, and only when
+    something changed; on any other error it is untouched. ``sources`` are the planned
+    diagrams, when the caller has them already; ``progress`` is told ``(done, total)`` as
+    the batch's diagrams come back.
     """
     return start_render(
         config,
@@ -260,6 +287,7 @@ def start_render(
     config: Config,
     *,
     decisions: DecisionSet | None = None,
+    documents: Mapping[Path, LoadedDocument] | None = None,
     force: bool = False,
     renderer: Renderer | None = None,
     sources: Sequence[DiagramSource] | None = None,
@@ -271,20 +299,27 @@ def start_render(
     With ``background``, the PlantUML batch runs in a thread while the caller goes on (the
     site's pages do not need the SVGs, only their names): the MkDocs plugin builds the pages
     meanwhile, on the other core, and finishes the job at the end of the build. Otherwise
-    this is :func:`render_diagrams` in two steps. The repository lock is held from here
-    until the job finishes or is abandoned.
+    this is :func:`render_diagrams` in two steps. ``documents`` (the loaded records, by
+    path) let a failure point at the record line that caused it. The repository lock is
+    held from here until the job finishes or is abandoned.
     """
     from adrgen.diagrams.cache import LocalCache, read_stamp_of, source_hash
     from adrgen.diagrams.renderer import cache_key
     from adrgen.output import recover, repository_lock
 
     if decisions is None:
-        decisions = load_decisions(config)
+        decisions, documents = load_records(config)
     if sources is None:
         sources = plan_diagrams(config, decisions)
     target = config.diagrams_dir
     report = RenderReport(diagrams=[s.name for s in sources])
-    job = RenderJob(config=config, report=report, sources=list(sources), progress=progress)
+    job = RenderJob(
+        config=config,
+        report=report,
+        sources=list(sources),
+        progress=progress,
+        documents=dict(documents or {}),
+    )
     job._stack.enter_context(repository_lock(config.cache_dir))
     try:
         recover(target)
@@ -334,12 +369,16 @@ class RenderJob:
     renderer: Renderer | None = None
     cache: LocalCache | None = None
     progress: Progress | None = None
+    documents: dict[Path, LoadedDocument] = field(default_factory=dict)
     #: The folder's planned content: file name → bytes, or an existing file to link.
     files: dict[str, bytes | Path] = field(default_factory=dict)
     to_render: list[tuple[DiagramSource, str]] = field(default_factory=list)
     _stack: ExitStack = field(default_factory=ExitStack, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
-    _results: list[RenderResult] | None = field(default=None, repr=False)
+    #: Results by diagram name, as the batch hands them back.
+    _results: dict[str, RenderResult] = field(default_factory=dict, repr=False)
+    _arrived: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    _drawing: bool = False
     _error: BaseException | None = field(default=None, repr=False)
     _done: bool = False
 
@@ -349,15 +388,22 @@ class RenderJob:
         return self._thread is not None and self._thread.is_alive()
 
     @property
+    def finished(self) -> bool:
+        """True once :meth:`finish` or :meth:`abandon` has run."""
+        return self._done
+
+    @property
     def svg_names(self) -> set[str]:
-        """The diagrams that will have an SVG once the job has finished successfully."""
+        """The diagrams with an SVG: once finished, those drawn; before, those that will be
+        if the batch draws them all."""
         names = {n[: -len(".svg")] for n in self.files if n.endswith(".svg")}
-        if self.renderer is not None:
+        if self.renderer is not None and not self._done:
             names.update(s.name for s, _ in self.to_render)
         return names
 
     def start(self, *, background: bool) -> None:
         """Run the batch now, or in a thread with ``background``."""
+        self._drawing = True
         if not background:
             self._draw()
             return
@@ -366,10 +412,46 @@ class RenderJob:
 
     def _draw(self) -> None:
         assert self.renderer is not None
+        names = [s.name for s, _ in self.to_render]
+
+        def arrived(index: int, result: RenderResult) -> None:
+            with self._arrived:
+                self._results[names[index]] = result
+                self._arrived.notify_all()
+
         try:
-            self._results = self.renderer.render([s.text for s, _ in self.to_render], self.progress)
+            self.renderer.render([s.text for s, _ in self.to_render], self.progress, arrived)
         except BaseException as exc:  # handed to finish(), in the caller's thread
             self._error = exc
+        finally:
+            with self._arrived:
+                self._drawing = False
+                self._arrived.notify_all()
+
+    def result_of(self, name: str) -> RenderResult | None:
+        """The result of diagram ``name`` once the batch has drawn it (waiting if need be);
+        ``None`` when this job does not draw it (reused), or the batch stopped first."""
+        if not any(s.name == name for s, _ in self.to_render):
+            return None
+        with self._arrived:
+            while name not in self._results and self._drawing:
+                self._arrived.wait()
+            return self._results.get(name)
+
+    def failure_of(self, name: str) -> DiagramFailure | None:
+        """How diagram ``name`` failed, once the batch is past it (waiting if need be);
+        ``None`` when it was drawn, or is not drawn by this job."""
+        from adrgen.diagrams.renderer import RenderResult
+
+        source = next((s for s, _ in self.to_render if s.name == name), None)
+        if source is None:
+            return None
+        result = self.result_of(name)
+        if result is None:
+            if self._error is None:
+                return None
+            result = RenderResult(error=f"PlantUML could not run: {self._error}")
+        return None if result.ok else self._failure(source, result)
 
     def _wait(self) -> None:
         if self._thread is not None:
@@ -382,16 +464,26 @@ class RenderJob:
             self._wait()
         finally:
             self._done = True
+            self._release()
+
+    def _release(self) -> None:
+        """Stop the renderer's idle processes and release the repository lock."""
+        try:
+            if self.renderer is not None:
+                self.renderer.close()
+        finally:
             self._stack.close()
 
     def finish(self) -> RenderReport:
         """Wait for the batch, then write ``diagrams/`` (only if something changed)."""
-        with self._stack:
+        try:
             self._wait()
             if self._done:
                 raise RuntimeError("this render job was already finished or abandoned")
             self._done = True
             self._complete()
+        finally:
+            self._release()
         return self.report
 
     def _complete(self) -> None:
@@ -402,44 +494,57 @@ class RenderJob:
         report, files, target = self.report, self.files, self.config.diagrams_dir
         if self.to_render and self.renderer is not None:
             assert self.cache is not None
-            if self._error is not None:
-                if isinstance(self._error, RendererUnavailable):
-                    raise RenderError(
-                        f"PlantUML failed: {self._error}; {display_path(target)} was left as it was"
-                    ) from None
+            if self._error is not None and not isinstance(self._error, RendererUnavailable):
                 raise self._error
-            results = self._results or []
-            problems = []
-            for (source, key), result in zip(self.to_render, results, strict=True):
-                if not result.ok:
-                    origin = f" (drawn from {display_path(source.origin)})" if source.origin else ""
-                    problems.append(
-                        Problem(
-                            display_path(target / f"{source.name}.puml"),
-                            max(result.line, 1),
-                            1,
-                            "",
-                            f"PlantUML: {result.error}{origin}",
-                        )
-                    )
+            for source, key in self.to_render:
+                result = self._results.get(source.name)
+                failure = self.failure_of(source.name)
+                if failure is not None:
+                    # PlantUML could not draw it (or stopped running part-way): it fails
+                    # alone, and the rest of the run goes on.
+                    report.failed.append(failure)
                     continue
+                result = self._results[source.name]
+                # Only a drawn diagram is cached: one that failed is drawn again next time.
                 files[f"{source.name}.svg"] = self.cache.put(
                     key, stamp_svg(result.svg, source.text, key)
                 )
                 report.rendered.append(source.name)
-            if problems:
-                raise RenderError("PlantUML could not draw some diagrams", problems)
         if report.dropped_svgs:
             report.warnings.append(
                 f"dropped {len(report.dropped_svgs)} SVG(s) whose diagram changed; "
                 "they are redrawn when PlantUML is available"
             )
+        failed = {f"{f.name}.svg" for f in report.failed}
         if target.is_dir():
             report.removed = sorted(
                 p.name
                 for p in target.iterdir()
-                if not p.name.startswith(".") and p.name not in files
+                if not p.name.startswith(".") and p.name not in files and p.name not in failed
             )
         report.changed = _differs(target, files)
         if report.changed:
             replace_dir(target, files)
+
+    def _failure(self, source: DiagramSource, result: RenderResult) -> DiagramFailure:
+        """Point a diagram's failure at the record line behind it, where one can tell."""
+        from adrgen.diagrams.plan import locate
+
+        puml = display_path(self.config.diagrams_dir / f"{source.name}.puml")
+        origin = Path(source.origin) if source.origin else None
+        documents = [
+            d
+            for path, d in sorted(self.documents.items())
+            if origin is None or path.resolve() == origin.resolve()
+        ]
+        at = f" (line {result.line})" if result.line else ""
+        found = locate(source, result.line, documents)
+        if found is not None:
+            document, loc = found
+            problem = document.problem(loc, f"PlantUML could not draw {puml}{at}: {result.error}")
+        else:
+            drawn = f" (drawn from {display_path(origin)})" if origin else ""
+            problem = Problem(
+                puml, result.line, 1 if result.line else 0, "", f"PlantUML: {result.error}{drawn}"
+            )
+        return DiagramFailure(source.name, problem, result.error)

@@ -20,6 +20,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,17 @@ from adrgen.output import recover, replace_dir, repository_lock
 from adrgen.pages import SiteContent, write_pages
 
 MKDOCS_FILE = "mkdocs.yml"
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    """What ``adrgen build`` made: where the site is, and what the pipeline did."""
+
+    path: Path
+    #: ``7 decision(s), 8 diagram(s): 1 rendered, 7 reused (PlantUML 1.2026.8)``.
+    summary: str
+    #: Diagrams and Markdown blocks PlantUML could not draw (their pages say so).
+    failures: int
 
 
 class SiteBuildFailed(AdrgenError):
@@ -90,12 +102,13 @@ def build_site(
     strict: bool = False,
     renderer: str | None = None,
     progress: Progress | None = None,
-) -> Path:
+) -> BuiltSite:
     """Render diagrams and build the site with MkDocs, then swap it into place atomically.
 
-    ``progress`` is told ``(done, total)`` as the PlantUML batch's diagrams come back.
-    Returns the site folder. Raises :class:`AdrgenError` on any failure, leaving the previous
-    site as it was.
+    ``progress`` is told ``(done, total)`` as the PlantUML batch's diagrams come back. A
+    diagram PlantUML cannot draw does not stop the build (its page shows the error; MkDocs
+    logs a warning, which ``strict`` turns into a failure). Raises :class:`AdrgenError` on
+    any failure, leaving the previous site as it was.
     """
     path = mkdocs_file(config, config_file)
     mk = _load_mkdocs(path, strict=strict)
@@ -118,7 +131,12 @@ def build_site(
     # One build at a time per repository: a second one fails at once with a clear message
     # instead of racing this one for diagrams/ and site/.
     with repository_lock(config.cache_dir):
-        return _build_locked(mk, plugins, config, target)
+        path = _build_locked(mk, plugins, config, target)
+    content = plugin.content
+    if content is None:  # pragma: no cover - the plugin ran, or the build raised
+        return BuiltSite(path, "", 0)
+    summary = f"{len(content.decisions)} decision(s), {content.render.summary()}"
+    return BuiltSite(path, summary, len(content.failures))
 
 
 def _build_locked(mk: Any, plugins: Any, config: Config, target: Path) -> Path:

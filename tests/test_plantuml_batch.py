@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -82,7 +83,7 @@ def test_a_prestarted_pair_serves_a_small_batch(plantuml: PlantumlUnderTest) -> 
     # prestart() guessed a big batch (two processes); the batch turned out to be one diagram.
     made = renderer(plantuml)
     made.prestart(SPLIT_BATCH * 2)
-    started = [proc for proc, _ in made._waiting]
+    started = [process.proc for process in made._waiting]
     assert len(started) == processes_for(SPLIT_BATCH * 2)
     results = made.render([with_notes(1)])
     assert len(results) == 1 and results[0].ok
@@ -114,3 +115,97 @@ def test_only_middle_sized_batches_are_split() -> None:
     assert processes_for(SPLIT_BATCH) == 2
     assert processes_for(plantuml_renderer.SPLIT_LIMIT - 1) == 2
     assert processes_for(plantuml_renderer.SPLIT_LIMIT) == 1  # one C2 process draws faster
+
+
+#: Crafted to crash PlantUML on both versions: endless preprocessor recursion ends the JVM
+#: with a StackOverflowError, and the rest of the batch with it unless adrgen isolates it.
+CRASHER = "@startuml\n!function $f($x)\n!return $f($x)\n!endfunction\nA -> B : $f(1)\n@enduml\n"
+#: PlantUML reports this one as a syntax error, and goes on.
+SYNTAX_ERROR = "@startuml\nthis is -> not -> valid ((\n@enduml\n"
+
+
+def counted(made: PipeRenderer) -> list[list[str]]:
+    """Record the command line of every PlantUML process ``made`` starts."""
+    started: list[list[str]] = []
+    spawn = made._spawn
+
+    def spawn_and_count(batch_size: int, processes: int) -> plantuml_renderer._Process:
+        process = spawn(batch_size, processes)
+        started.append(list(process.proc.args))  # type: ignore[arg-type]
+        return process
+
+    made._spawn = spawn_and_count  # type: ignore[method-assign]
+    return started
+
+
+def test_a_crash_fails_only_its_diagram(plantuml: PlantumlUnderTest) -> None:
+    sources = [with_notes(n) for n in range(12)]
+    sources[7] = CRASHER
+    made = renderer(plantuml)
+    made.identity()
+    started = counted(made)
+    results = made.render(sources)
+    assert [i for i, r in enumerate(results) if not r.ok] == [7]
+    assert "StackOverflowError" in results[7].error
+    assert all("<svg" in r.svg[:300] for i, r in enumerate(results) if i != 7)
+    # The crash ended the first process: the crasher gets a fresh one of its own (where it
+    # crashes again, so it is to blame), and the rest a third.
+    assert len(started) <= 3
+
+
+def test_errors_crashes_and_exceptions_each_fail_alone(plantuml: PlantumlUnderTest) -> None:
+    sources = [with_notes(n) for n in range(6)]
+    sources[0] = CRASHER  # the first diagram of a fresh process
+    sources[2] = SYNTAX_ERROR
+    sources[4] = "@startuml\na -> b\nno end line here @enduml\n"  # never sent
+    results = renderer(plantuml).render(sources)
+    assert [i for i, r in enumerate(results) if not r.ok] == [0, 2, 4]
+    assert "StackOverflowError" in results[0].error
+    assert "Syntax Error" in results[2].error and results[2].line == 2
+    assert "@enduml line" in results[4].error
+
+
+def test_the_batch_after_a_crash_draws_the_same_bytes(plantuml: PlantumlUnderTest) -> None:
+    clean = renderer(plantuml).render([with_notes(n) for n in range(5)])
+    crashed = renderer(plantuml).render(
+        [*[with_notes(n) for n in range(2)], CRASHER, *[with_notes(n) for n in range(2, 5)]]
+    )
+    assert [r.svg for r in clean] == [r.svg for i, r in enumerate(crashed) if i != 2]
+
+
+def test_results_stream_to_the_listener_in_batch_indices(plantuml: PlantumlUnderTest) -> None:
+    sources = [with_notes(n) for n in range(SPLIT_BATCH + 2)]
+    sources[3] = CRASHER
+    heard: dict[int, bool] = {}
+    results = renderer(plantuml).render(sources, listener=lambda i, r: heard.setdefault(i, r.ok))
+    assert heard == {i: r.ok for i, r in enumerate(results)}
+    assert heard[3] is False and sum(heard.values()) == len(sources) - 1
+
+
+def test_the_version_comes_from_the_batch_process(
+    plantuml: PlantumlUnderTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # nothing remembered
+    made = renderer(plantuml)
+    started = counted(made)
+    assert made.identity() == f"PlantUML {plantuml.version}" or made.identity().startswith(
+        f"PlantUML {plantuml.version}."
+    )
+    assert made.render([with_notes(1)])[0].ok
+    assert len(started) == 1  # one JVM learned the version, then drew the batch
+    again = renderer(plantuml)
+    counted_again = counted(again)
+    assert again.identity() == made.identity()
+    assert counted_again == []  # remembered: no JVM at all
+
+
+def test_a_plantuml_that_cannot_start_is_unavailable_not_a_bad_diagram(
+    plantuml: PlantumlUnderTest, tmp_path: Path
+) -> None:
+    broken = tmp_path / "plantuml"
+    broken.write_text("#!/bin/sh\necho 'Error: Unable to access jarfile' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    made = plantuml_renderer.make_renderer(RendererConfig(kind="command", command=str(broken)))
+    assert made is not None
+    with pytest.raises(plantuml_renderer.RendererUnavailable, match="cannot run"):
+        made.render([with_notes(1), with_notes(2)])

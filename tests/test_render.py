@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from adrgen.config import Config, load_config
-from adrgen.errors import LockedError, RenderError, TemplateError, ValidationFailed
+from adrgen.errors import LockedError, TemplateError, ValidationFailed
 from adrgen.output import recover, repository_lock
 from adrgen.pipeline import render_diagrams
 from tests.conftest import PlantumlUnderTest
-from tests.helpers import MINIMAL_RECORD, write_record
+from tests.helpers import MINIMAL_RECORD, run_adrgen, write_record
 
 RECORD = (
     MINIMAL_RECORD
@@ -165,24 +165,71 @@ def test_invalid_record_leaves_diagrams_untouched(three_records: Path) -> None:
     assert snapshot(three_records / "diagrams") == before
 
 
-def test_plantuml_error_names_the_diagram_and_writes_nothing(
+def test_a_diagram_plantuml_cannot_draw_fails_alone(
     plantuml: PlantumlUnderTest, three_records: Path
 ) -> None:
     render_diagrams(load_config())
-    before = snapshot(three_records / "diagrams")
     # A project template override that draws broken PlantUML for one record.
+    override = three_records / "templates" / "diagrams"
+    override.mkdir(parents=True)
+    broken = override / "comparison.puml.j2"
+    broken.write_text(
+        "@startuml\n{% if decision.number == 2 %}this is ( not plantuml\n{% else %}a -> b\n{% endif %}@enduml\n"
+    )
+    report = render_diagrams(load_config())
+    (failure,) = report.failed
+    assert failure.name == "0002-r2"
+    assert failure.problem.path == "diagrams/0002-r2.puml"
+    assert failure.problem.line == 2
+    assert "Syntax Error?" in failure.error
+    assert "decisions/0002-r2.yaml" in failure.problem.message
+    # Everything else is written: the other records' new diagrams and the graph.
+    assert report.rendered == ["0001-r1", "0003-r3"]
+    names = {p.name for p in (three_records / "diagrams").iterdir()}
+    assert {"0001-r1.svg", "0003-r3.svg", "decision-graph.svg", "0002-r2.puml"} <= names
+    assert "0002-r2.svg" not in names  # not the old picture of another source either
+    # A failure is not cached as a success: with the template mended, it is drawn.
+    broken.write_text(broken.read_text().replace("this is ( not plantuml", "c -> d"))
+    mended = render_diagrams(load_config())
+    assert mended.failed == [] and mended.rendered == ["0002-r2"]
+
+
+def test_a_failure_points_at_the_record_line_that_caused_it(
+    plantuml: PlantumlUnderTest, three_records: Path
+) -> None:
+    # An override that (wrongly) writes record text as PlantUML syntax: the failing line
+    # holds the record's title, so the failure names the title's place in the record.
+    override = three_records / "templates" / "diagrams"
+    override.mkdir(parents=True)
+    (override / "comparison.puml.j2").write_text(
+        "@startuml\na -> b\n{% if decision.number == 3 %}{{ record.title | raw }}\n{% endif %}@enduml\n"
+    )
+    path = three_records / "decisions" / "0003-r3.yaml"
+    path.write_text(path.read_text().replace("title: Decision 3", "title: broken ( syntax here"))
+    (failure,) = render_diagrams(load_config()).failed
+    assert str(failure.problem).startswith(
+        "decisions/0003-r3.yaml:1:8: title: PlantUML could not draw diagrams/0003-r3.puml (line 3): "
+    )
+
+
+def test_render_exits_1_naming_the_diagram_and_the_plantuml_version(
+    plantuml: PlantumlUnderTest, three_records: Path
+) -> None:
     override = three_records / "templates" / "diagrams"
     override.mkdir(parents=True)
     (override / "comparison.puml.j2").write_text(
         "@startuml\n{% if decision.number == 2 %}this is ( not plantuml\n{% else %}a -> b\n{% endif %}@enduml\n"
     )
-    with pytest.raises(RenderError) as caught:
-        render_diagrams(load_config())
-    (problem,) = caught.value.problems
-    assert problem.path == "diagrams/0002-r2.puml"
-    assert problem.line == 2
-    assert "decisions/0002-r2.yaml" in problem.message
-    assert snapshot(three_records / "diagrams") == before
+    result = run_adrgen("render", cwd=three_records)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert any(
+        line.startswith("diagrams/0002-r2.puml:2:1: PlantUML: Syntax Error?") for line in lines
+    )
+    summary = lines[-1]
+    assert "3 rendered" in summary and "1 failed" in summary, summary
+    assert f"PlantUML {plantuml.version}" in summary, summary
+    assert (three_records / "diagrams" / "0001-r1.svg").is_file()
 
 
 def test_template_syntax_error_is_reported(three_records: Path) -> None:

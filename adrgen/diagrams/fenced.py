@@ -13,8 +13,9 @@ reaches PlantUML, :func:`guard` checks every line of it:
 * ``!includeurl``, ``!import``, ``!theme … from`` and any other ``!include…`` are refused.
 * ``%getenv`` and the other preprocessor functions that read the environment, files or URLs,
   or call functions by name, are refused.
-* ``<img:…>`` may name only an image inside the repository (rewritten to its absolute path,
-  with the image's hash in a comment so the cache notices a change); URLs are refused.
+* ``<img:…>`` may name only a picture inside the repository, which is inlined as a
+  ``data:`` URI (so PlantUML opens no file, and the cache key changes with the picture);
+  URLs are refused.
 * ``[[link]]`` targets must be http(s) or relative: an SVG opened on its own runs a
   ``javascript:`` link in the site's origin.
 * one diagram per block: ``@start…``/``@end…`` only around the whole block (a stray
@@ -27,6 +28,7 @@ only when the content-hash cache (``.adrgen-cache/svg``) does not have it alread
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from collections.abc import Sequence
@@ -35,13 +37,14 @@ from pathlib import Path
 
 from adrgen.diagrams.cache import LocalCache
 from adrgen.diagrams.renderer import (
+    Listener,
     Progress,
     Renderer,
     RendererUnavailable,
     RenderResult,
     cache_key,
 )
-from adrgen.errors import Problem, RenderError, ValidationFailed, display_path
+from adrgen.errors import Problem, ValidationFailed, display_path
 
 #: Largest file an ``!include`` may inline, and how deep includes may nest.
 MAX_INCLUDE_BYTES = 1024 * 1024
@@ -60,6 +63,14 @@ _IMG = re.compile(r"<\s*img\s*(?::|\s+src\s*=)\s*[\"']?(?P<target>[^>{}\"'\s]*)"
 _LINK = re.compile(r"\[\[\s*(?P<target>[^\]\s|{}]*)")
 _START_END = re.compile(r"^\s*@(?P<what>start|end)(?P<kind>\w*)", re.IGNORECASE)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+#: Pictures a block may show, by file suffix, with the type their data: URI declares.
+_IMAGE_TYPES = {
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+}
 
 
 @dataclass(frozen=True)
@@ -153,12 +164,25 @@ class _Guard:
             if not target:
                 continue
             path = self.inside(base, target, where, "image")
-            if path is not None:
-                # PlantUML resolves relative paths against its own working directory; the
-                # hash makes the cache key change when the picture does.
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-                result = result.replace(target, f"{path.as_posix()}", 1)
-                result = f"{result}\n' adrgen image {digest}"
+            if path is None:
+                continue
+            kind = _IMAGE_TYPES.get(path.suffix.lower())
+            if kind is None:
+                known = ", ".join(sorted(_IMAGE_TYPES))
+                self.fail(where, f"image {target!r}: not a picture PlantUML draws ({known})")
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                self.fail(where, f"image {target!r}: cannot read: {exc}")
+                continue
+            if len(data) > MAX_INCLUDE_BYTES:
+                self.fail(where, f"image {target!r} is larger than {MAX_INCLUDE_BYTES} bytes")
+                continue
+            # Inlined as a data: URI, which both versions draw: PlantUML then opens no file
+            # (so its SANDBOX profile can stay on), and the cache key holds the picture.
+            encoded = base64.b64encode(data).decode("ascii")
+            result = result.replace(target, f"data:{kind};base64,{encoded}", 1)
         return result
 
     def include(
@@ -253,11 +277,14 @@ def guard(source: str, *, base_dir: Path, root: Path, origin: Origin) -> str:
 
 @dataclass(frozen=True)
 class BlockDiagram:
-    """A guarded block and, when a renderer drew it, its SVG."""
+    """A guarded block and, when a renderer drew it, its SVG; or why it could not be drawn."""
 
     source: str
     key: str = ""
     svg: Path | None = None
+    #: PlantUML's error, and the place in the page's source that it concerns.
+    error: str = ""
+    problem: Problem | None = None
 
     @property
     def asset(self) -> str:
@@ -299,6 +326,8 @@ class PlantumlBlocks:
         """Look every block up (rendering what ``drawn`` lacks, in one batch) and store results.
 
         ``drawn`` holds results already produced in a shared batch (see :class:`Piggyback`).
+        A block PlantUML cannot draw fails alone: it keeps its error (see :attr:`failures`),
+        and its page shows the error and the source.
         """
         if renderer is None:
             self._done = {s: BlockDiagram(source=s) for s in self._origins}
@@ -308,22 +337,29 @@ class PlantumlBlocks:
             try:
                 results = renderer.render(missing)
             except RendererUnavailable as exc:
-                raise RenderError(f"PlantUML failed on the Markdown diagrams: {exc}") from None
+                results = [RenderResult(error=f"PlantUML could not run: {exc}") for _ in missing]
             drawn = {**drawn, **dict(zip(missing, results, strict=True))}
-        problems = []
         for source, origin in self._origins.items():
             key = cache_key(source, identity)
             result = drawn.get(source)
+            if result is not None and not result.ok:
+                # The guarded block has its own @start line, so PlantUML's line 2 is the
+                # block's first line of text.
+                problem = origin.problem(
+                    max(result.line - 2, 0), f"PlantUML could not draw this block: {result.error}"
+                )
+                self._done[source] = BlockDiagram(
+                    source=source, key=key, error=result.error, problem=problem
+                )
+                continue
             if result is not None:
-                if not result.ok:
-                    problems.append(
-                        origin.problem(max(result.line - 2, 0), f"PlantUML: {result.error}")
-                    )
-                    continue
                 self.cache.put(key, result.svg)
             self._done[source] = BlockDiagram(source=source, key=key, svg=self.cache.get(key))
-        if problems:
-            raise RenderError("PlantUML could not draw some Markdown diagrams", problems)
+
+    @property
+    def failures(self) -> list[Problem]:
+        """Where each block that PlantUML could not draw is written, and why."""
+        return sorted(d.problem for d in self._done.values() if d.problem is not None)
 
     def get(self, source: str) -> BlockDiagram:
         """The result for a guarded source (after :meth:`resolve`)."""
@@ -346,11 +382,28 @@ class Piggyback:
         """The wrapped renderer's identity (the cache keys do not change)."""
         return self.inner.identity()
 
+    def prestart(self, batch_size: int) -> None:
+        """Get the wrapped renderer ready for the batch plus the blocks."""
+        self.inner.prestart(batch_size + len(self.extra))
+
+    def close(self) -> None:
+        """Release what the wrapped renderer started early."""
+        self.inner.close()
+
     def render(
-        self, sources: Sequence[str], progress: Progress | None = None
+        self,
+        sources: Sequence[str],
+        progress: Progress | None = None,
+        listener: Listener | None = None,
     ) -> list[RenderResult]:
         """Render ``sources`` plus the blocks; return the results for ``sources``."""
-        results = self.inner.render([*sources, *self.extra], progress)
-        self.drawn.update(zip(self.extra, results[len(sources) :], strict=True))
+        count = len(sources)
+
+        def own(index: int, result: RenderResult) -> None:
+            if listener is not None and index < count:
+                listener(index, result)
+
+        results = self.inner.render([*sources, *self.extra], progress, own)
+        self.drawn.update(zip(self.extra, results[count:], strict=True))
         self.extra = []
-        return results[: len(sources)]
+        return results[:count]

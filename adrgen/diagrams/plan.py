@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import jinja2
 
-from adrgen.diagrams.escape import PumlSafe
+from adrgen.diagrams.escape import PumlSafe, escape_block, escape_line
+from adrgen.loader import DataPath, LoadedDocument
 from adrgen.model import Decision, DecisionSet
 from adrgen.record import Component, Flow, Option
 from adrgen.templating import render_template
@@ -139,3 +140,42 @@ def all_diagrams(decisions: DecisionSet, env: jinja2.Environment) -> list[Diagra
     """Every diagram of the repository, in a stable order."""
     sources: Sequence[DiagramSource] = [comparison_diagram(d, env) for d in decisions]
     return [*sources, decision_graph(decisions, env)]
+
+
+def locate(
+    source: DiagramSource, line: int, documents: Sequence[LoadedDocument]
+) -> tuple[LoadedDocument, DataPath] | None:
+    """The record value that wrote line ``line`` (1-based) of a diagram, when one can tell.
+
+    Record text reaches a diagram only through the escaper, so a value is found on a line
+    by its escaped form; the longest such value on the line is taken (short ones, such as
+    an option id, could appear by chance). ``documents`` are the records the diagram was
+    drawn from.
+    """
+    lines = source.text.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    text = lines[line - 1]
+    best: tuple[int, LoadedDocument, DataPath] | None = None
+    for document in documents:
+        for loc, value in _strings(document.data, ()):
+            forms = {escape_line(value), *escape_block(value).split("\n")}
+            for form in forms:
+                form = form.strip()
+                if len(form) >= 3 and form in text and (best is None or len(form) > best[0]):
+                    best = (len(form), document, loc)
+    return (best[1], best[2]) if best else None
+
+
+def _strings(data: object, loc: DataPath) -> list[tuple[DataPath, str]]:
+    """Every text value of a record's data, with its path."""
+    if isinstance(data, str):
+        return [(loc, data)]
+    found: list[tuple[DataPath, str]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found.extend(_strings(value, (*loc, key)))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found.extend(_strings(value, (*loc, index)))
+    return found

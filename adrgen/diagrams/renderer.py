@@ -1,15 +1,32 @@
-"""Turning ``.puml`` text into SVG: one PlantUML process for a whole batch (two on two cores).
+"""Turning ``.puml`` text into SVG: PlantUML in batches, where one bad diagram fails only itself.
 
-A JVM start costs about 0.6 s and a diagram in a warm process about 25 ms, so every stale
+A JVM start costs about 0.6 s and a diagram in a warm process 30-60 ms, so every stale
 diagram of a run goes through one ``plantuml -pipe`` process, or, from :data:`SPLIT_BATCH`
 to :data:`SPLIT_LIMIT` diagrams on a machine with two cores, two that share the batch:
 
 * ``-pipedelimitor`` with a random token per process, because a label could contain any
   fixed one;
 * ``-nometadata``, because otherwise each SVG embeds its whole source and Java/OS details;
-* ``-timeout`` per diagram, plus an overall deadline on our side;
-* PlantUML reports syntax errors only on stderr and in its exit code (the SVG is an error
-  picture), so both are read, and each error is tied back to its diagram.
+* ``-timeout`` per diagram, plus a deadline per diagram on our side;
+* ``PLANTUML_SECURITY_PROFILE=SANDBOX``: PlantUML 1.2021 and later then read no file and no
+  URL, a second wall behind adrgen's escaping and its guard of raw blocks (which inline
+  every include and image themselves). 1.2020 has no profiles and ignores it.
+
+**One diagram at a time.** Each process is fed the next diagram only when it has handed
+back the previous one. PlantUML reports a diagram's trouble only on stderr (an ``ERROR``
+block, a Java stack trace) and in an error picture, and a crash (a ``StackOverflowError``)
+ends the process with the rest of the batch unread. Fed in lockstep, everything a process
+prints belongs to the one diagram it holds, so:
+
+* a syntax error or an exception fails exactly its diagram, on both versions;
+* a crash fails the diagram being drawn, and the rest goes on in a new process. A diagram
+  that crashes a process that had drawn others first gets a fresh process of its own before
+  it is blamed (the crash could have come from the process's history): a deterministic
+  crasher costs two extra JVM starts, whatever the size of the batch;
+* a diagram that hangs is abandoned after its deadline, and the rest goes on likewise.
+
+Feeding in lockstep costs nothing measurable: PlantUML draws one diagram at a time anyway,
+and a pipe round trip is microseconds against tens of milliseconds a diagram.
 
 Renderers: the local ``plantuml`` command, ``java -jar plantuml.jar``, or a PlantUML server.
 """
@@ -17,7 +34,9 @@ Renderers: the local ``plantuml`` command, ``java -jar plantuml.jar``, or a Plan
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import html
 import json
 import os
 import re
@@ -29,7 +48,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -55,8 +74,10 @@ class RenderResult:
         return not self.error
 
 
-#: Told ``(done, total)`` as the diagrams of a batch come back, from the rendering thread.
+#: Told ``(done, total)`` as the diagrams of a batch come back, from a rendering thread.
 Progress = Callable[[int, int], None]
+#: Told ``(index, result)`` as soon as a diagram's result is known, from a rendering thread.
+Listener = Callable[[int, RenderResult], None]
 
 
 class Renderer(Protocol):
@@ -67,16 +88,50 @@ class Renderer(Protocol):
         ...
 
     def render(
-        self, sources: Sequence[str], progress: Progress | None = None
+        self,
+        sources: Sequence[str],
+        progress: Progress | None = None,
+        listener: Listener | None = None,
     ) -> list[RenderResult]:
-        """Render every source; one result per source, in order; ``progress`` as they come."""
+        """Render every source; one result per source, in order.
+
+        ``progress`` and ``listener`` are told as each diagram comes back. A diagram that
+        PlantUML cannot draw gets an error result; only a renderer that cannot run at all
+        raises :class:`RendererUnavailable`.
+        """
+        ...
+
+    def prestart(self, batch_size: int) -> None:
+        """Get ready for a batch of about ``batch_size`` diagrams (start what is slow to start)."""
+        ...
+
+    def close(self) -> None:
+        """Release what :meth:`prestart` or :meth:`identity` started and no batch used."""
         ...
 
 
 # Options that shape the output; part of every cache key.
 OUTPUT_OPTIONS = ("-tsvg", "-nometadata", "-charset", "UTF-8")
+#: PlantUML's strictest security profile. adrgen hands PlantUML no file name and no URL (raw
+#: blocks have their includes inlined and their images turned into data: URIs by
+#: :mod:`adrgen.diagrams.fenced`), and the bundled standard library still works under it.
+SECURITY_PROFILE = "SANDBOX"
+#: A diagram that draws PlantUML's own version, which identifies the renderer without a
+#: second JVM (``plantuml -version`` would be one).
+VERSION_PROBE = "@startuml\nversion\n@enduml\n"
+_VERSION = re.compile(r"PlantUML(?:\s+version)?\s+(\d+\.\d{4}\.\d+)")
 
-_ERROR_SVG = re.compile(r"\[From string \(line (\d+)\)")
+#: A JVM start on a busy two-core machine takes up to a few seconds; the first diagram of a
+#: process gets this much longer before it is deemed stalled.
+START_ALLOWANCE = 60.0
+#: Beyond PlantUML's own ``-timeout``, so that PlantUML's error, not our kill, reports it.
+DEADLINE_MARGIN = 15.0
+
+
+def plantuml_version(text: str) -> str:
+    """``PlantUML 1.2026.8`` from what ``-version`` prints or the version diagram shows."""
+    match = _VERSION.search(text)
+    return f"PlantUML {match.group(1)}" if match else ""
 
 
 def _user_cache_dir() -> Path:
@@ -85,12 +140,225 @@ def _user_cache_dir() -> Path:
 
 
 def _read_memo() -> dict[str, str]:
-    """Versions of the PlantUML binaries seen before (see :meth:`PipeRenderer.identity`)."""
+    """Versions of the PlantUML installations seen before (see :meth:`PipeRenderer.identity`)."""
     try:
         memo = json.loads((_user_cache_dir() / "renderer-versions.json").read_text("utf-8"))
     except (OSError, ValueError):
         return {}
     return memo if isinstance(memo, dict) else {}
+
+
+def _write_memo(stamp: str, identity: str) -> None:
+    memo = _read_memo()
+    memo[stamp] = identity
+    memo_file = _user_cache_dir() / "renderer-versions.json"
+    try:
+        memo_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = memo_file.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(memo, sort_keys=True, indent=1), encoding="utf-8")
+        os.replace(tmp, memo_file)
+    except OSError:
+        pass  # a read-only home only costs a version probe next time
+
+
+class _Crashed(Exception):
+    """The process ended while it held a diagram."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Stalled(Exception):
+    """The process held a diagram past its deadline, and was stopped."""
+
+
+class _Process:
+    """One ``plantuml -pipe`` process, fed one diagram at a time (see the module docstring)."""
+
+    def __init__(self, command: Sequence[str], timeout: int, env: Mapping[str, str]) -> None:
+        self.delimiter = "adrgen-" + secrets.token_hex(16)
+        argv = [
+            *command,
+            *OUTPUT_OPTIONS,
+            "-pipe",
+            "-pipedelimitor",
+            self.delimiter,
+            "-timeout",
+            str(timeout),
+        ]
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env),
+        )
+        #: How many diagrams it has been given.
+        self.fed = 0
+        self._out = bytearray()
+        self._err = bytearray()
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            assert pipe is not None
+            os.set_blocking(pipe.fileno(), False)
+
+    def draw(self, source: str, deadline: float) -> tuple[str, str]:
+        """Hand over one diagram; its SVG, and what the process printed on stderr meanwhile.
+
+        Raises :class:`_Crashed` when the process ends first, :class:`_Stalled` (having
+        stopped it) when ``deadline`` seconds pass first.
+        """
+        assert self.proc.stdin and self.proc.stdout and self.proc.stderr
+        # No blank line after a diagram: PlantUML counts error lines from the previous @enduml.
+        payload = (source.rstrip("\n") + "\n").encode("utf-8")
+        marker = self.delimiter.encode("ascii")
+        stdin, stdout, stderr = (
+            self.proc.stdin.fileno(),
+            self.proc.stdout.fileno(),
+            self.proc.stderr.fileno(),
+        )
+        self.fed += 1
+        sent = 0
+        end = time.monotonic() + deadline
+        with selectors.DefaultSelector() as selector:
+            selector.register(stdin, selectors.EVENT_WRITE, "in")
+            selector.register(stdout, selectors.EVENT_READ, "out")
+            selector.register(stderr, selectors.EVENT_READ, "err")
+            while marker not in self._out:
+                left = end - time.monotonic()
+                if left <= 0:
+                    self.stop()
+                    raise _Stalled
+                for key, _events in selector.select(left):
+                    if key.data == "in":
+                        try:
+                            sent += os.write(stdin, payload[sent : sent + 65536])
+                        except BrokenPipeError:
+                            selector.unregister(stdin)
+                            continue  # it has ended: stdout's end tells the rest
+                        if sent == len(payload):
+                            selector.unregister(stdin)
+                    elif key.data == "out":
+                        chunk = _read(stdout)
+                        if chunk == b"":
+                            raise _Crashed(self._ended())
+                        self._out += chunk or b""
+                    else:
+                        chunk = _read(stderr)
+                        if chunk == b"":
+                            selector.unregister(stderr)
+                        self._err += chunk or b""
+        at = self._out.index(marker)
+        svg = bytes(self._out[:at]).decode("utf-8", "replace").strip()
+        del self._out[: at + len(marker)]
+        # PlantUML prints a diagram's report before its SVG and delimiter, so it is all in
+        # the pipe by now.
+        while chunk := _read(stderr):
+            self._err += chunk
+        printed = bytes(self._err).decode("utf-8", "replace")
+        self._err.clear()
+        return svg, printed
+
+    def _ended(self) -> str:
+        """Why the process ended: its Java exception, or its exit code."""
+        assert self.proc.stderr is not None
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.set_blocking(self.proc.stderr.fileno(), True)
+        self._err += self.proc.stderr.read()
+        self._close_pipes()
+        printed = bytes(self._err).decode("utf-8", "replace")
+        return _exception(printed) or f"PlantUML exited with code {self.proc.returncode}"
+
+    def finish(self) -> None:
+        """No more diagrams: let the process end (stop it if it does not)."""
+        assert self.proc.stdin is not None
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._close_pipes()
+
+    def stop(self) -> None:
+        """Stop the process now."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+
+
+def _read(fd: int) -> bytes | None:
+    """What is in a non-blocking pipe: bytes, ``b""`` at its end, ``None`` for nothing yet."""
+    try:
+        return os.read(fd, 1 << 16)
+    except BlockingIOError:
+        return None
+
+
+#: A Java exception in what PlantUML printed: ``java.lang.StackOverflowError``, ``…Exception: …``.
+_JAVA_EXCEPTION = re.compile(
+    r"^(?:Exception in thread \S+ )?((?:[a-z_]\w*\.)+[A-Z]\w*(?:Exception|Error)\b.*)$",
+    re.MULTILINE,
+)
+#: PlantUML's report of a diagram it could not draw: ERROR, the 0-based line, the message.
+_ERROR_REPORT = re.compile(r"^ERROR\n(\d+)\n(.*)$", re.MULTILINE)
+#: The error picture: "[From string (line 3) ]" on both versions, and 1.2020's misspelling.
+_ERROR_SVG_LINE = re.compile(r"\[From string \(line (\d+)\)")
+_ERROR_SVG_CRASH = re.compile(r"An error has occurr?ed\s*:?\s*([^<]*)")
+
+
+def _exception(printed: str) -> str:
+    match = _JAVA_EXCEPTION.search(printed)
+    return match.group(1).strip()[:300] if match else ""
+
+
+def _classify(svg: str, printed: str) -> RenderResult:
+    """One diagram's result, from its SVG and what PlantUML printed while drawing it."""
+    report = _ERROR_REPORT.search(printed)
+    if report:
+        return RenderResult(
+            error=report.group(2).strip() or "Syntax Error?", line=int(report[1]) + 1
+        )
+    crash = _ERROR_SVG_CRASH.search(svg)
+    line = _ERROR_SVG_LINE.search(svg)
+    if crash or line:
+        detail = html.unescape(crash.group(1)).replace("\xa0", " ").strip() if crash else ""
+        message = f"PlantUML failed: {detail}" if detail else "PlantUML could not draw this diagram"
+        return RenderResult(error=message[:300], line=int(line.group(1)) if line else 0)
+    exception = _exception(printed)
+    if exception:
+        # PlantUML printed a stack trace, yet drew a picture (1.2026 without the optional
+        # libraries for <math>): the picture lacks what failed, so it is not kept.
+        return RenderResult(error=f"PlantUML raised {exception}")
+    if not svg.lstrip().startswith(("<?xml", "<svg")):
+        return RenderResult(error="PlantUML returned no SVG for this diagram")
+    return RenderResult(svg=position_independent(svg))
+
+
+_KINDS = ("uml", "mindmap", "gantt")
+
+
+def _framing_error(source: str) -> str:
+    """Why ``source`` is not one diagram framed by ``@start…`` and ``@end…`` lines, or ``""``."""
+    lines = [line.strip().lower() for line in source.strip().split("\n")]
+    kinds = {f"@start{kind}" for kind in _KINDS}
+    if len(lines) < 2 or lines[0] not in kinds or lines[-1] != "@end" + lines[0][len("@start") :]:
+        return "not a diagram: it must start with an @startuml line and end with an @enduml line"
+    if any(line.startswith(("@start", "@end")) for line in lines[1:-1]):
+        return "not one diagram: only its first and last lines may be @start…/@end… lines"
+    return ""
 
 
 class PipeRenderer:
@@ -101,10 +369,12 @@ class PipeRenderer:
         self.config = config
         self.jar = jar
         self._identity: str | None = None
-        #: Processes started by :meth:`prestart`, waiting for their batch, with delimiters.
-        self._waiting: list[tuple[subprocess.Popen[bytes], str]] = []
-        #: ``-version`` asked by :meth:`prestart`, answered to :meth:`identity`.
-        self._asking: subprocess.Popen[bytes] | None = None
+        #: Processes started early (:meth:`prestart`, :meth:`identity`), waiting for a batch.
+        self._waiting: list[_Process] = []
+        self._expected = 1
+        #: True once a process of this renderer has drawn a diagram: PlantUML itself runs.
+        self._proven = False
+        self._lock = threading.Lock()
 
     def _stamp(self) -> str:
         """Size and mtime of the executable (and jar): a cheap "has it changed" check."""
@@ -120,44 +390,40 @@ class PipeRenderer:
         return "|".join(parts)
 
     def identity(self) -> str:
-        """``plantuml -version``'s first line, memoised per installed binary.
+        """``PlantUML 1.2026.8``: the version, remembered per installed binary.
 
-        Asking costs a JVM start, so the answer is kept in the user cache keyed by the
-        binary's size and mtime: a no-op build then starts no PlantUML process at all.
+        Asked once per installation (its size and mtime, in the user cache), so a build that
+        renders nothing starts no PlantUML process. When it must be asked, the answer comes
+        from :data:`VERSION_PROBE` drawn by a process that then goes on to draw the batch: no
+        JVM is started just to learn the version.
         """
         if self._identity is not None:
             return self._identity
         stamp = self._stamp()
-        memo_file = _user_cache_dir() / "renderer-versions.json"
-        memo = _read_memo()
-        if stamp in memo:
-            self._identity = str(memo[stamp])
-            self._stop_asking()
-            return self._identity
-        asking, self._asking = self._asking, None
+        known = _read_memo().get(stamp)
+        if known and plantuml_version(known) == known:
+            self._identity = known
+            return known
+        if not self._waiting:
+            self.prestart(self._expected)
+        if not self._waiting:
+            raise RendererUnavailable(f"cannot run {self.argv[0]}")
+        process = self._waiting[0]
         try:
-            if asking is None:  # not asked by prestart(): ask now
-                asking = self._ask_version()
-            stdout, _ = asking.communicate(timeout=self.config.timeout)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            if asking is not None:
-                asking.kill()
-                asking.communicate()
-            raise RendererUnavailable(f"cannot run {self.argv[0]}: {exc}") from None
-        proc = asking
-        first = stdout.decode("utf-8", "replace").strip().splitlines()
-        if proc.returncode != 0 or not first or "PlantUML" not in first[0]:
-            raise RendererUnavailable(f"{self.argv[0]} -version did not answer like PlantUML")
-        self._identity = first[0].strip()
-        memo[stamp] = self._identity
-        try:
-            memo_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = memo_file.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(memo, sort_keys=True, indent=1), encoding="utf-8")
-            os.replace(tmp, memo_file)
-        except OSError:
-            pass  # a read-only home only costs a JVM start next time
-        return self._identity
+            svg, printed = process.draw(VERSION_PROBE, START_ALLOWANCE + self.config.timeout)
+        except (_Crashed, _Stalled) as exc:
+            self.close()
+            reason = exc.reason if isinstance(exc, _Crashed) else "no answer"
+            raise RendererUnavailable(f"cannot run {self.argv[0]}: {reason}") from None
+        version = plantuml_version(" ".join(_svg_texts(svg)))
+        if not version:
+            self.close()
+            detail = _exception(printed) or "it did not draw like PlantUML"
+            raise RendererUnavailable(f"{self.argv[0]} is not a working PlantUML: {detail}")
+        self._proven = True
+        self._identity = version
+        _write_memo(stamp, version)
+        return version
 
     def prestart(self, batch_size: int) -> None:
         """Start the PlantUML process(es) now; the next :meth:`render` feeds them its batch.
@@ -168,76 +434,68 @@ class PipeRenderer:
         ``batch_size`` is the expected number of diagrams (it chooses how many processes,
         and their JVM options).
         """
-        if not self._waiting:
-            try:
-                processes = processes_for(batch_size)
-                for _ in range(processes):
-                    self._waiting.append(self._spawn(batch_size, processes))
-                # Without a memoised version (first run with this PlantUML, or a fresh user
-                # cache), ask for it in parallel too: identity() collects the answer.
-                if self._identity is None and self._stamp() not in _read_memo():
-                    self._asking = self._ask_version()
-            except OSError:
-                pass  # render() and identity() try again and report the problem
+        self._expected = max(1, batch_size)
+        if self._waiting:
+            return
+        processes = processes_for(batch_size)
+        try:
+            for _ in range(processes):
+                self._waiting.append(self._spawn(batch_size, processes))
+        except OSError:
+            pass  # render() and identity() try again and report the problem
 
     def close(self) -> None:
-        """Stop processes started by :meth:`prestart` that :meth:`render` did not use."""
+        """Stop processes started early that no batch used."""
         waiting, self._waiting = self._waiting, []
-        for proc, _ in waiting:
-            proc.kill()
-            proc.communicate()
-        self._stop_asking()
+        for process in waiting:
+            process.stop()
 
-    def _ask_version(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [*self.argv, "-version"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-        )
-
-    def _stop_asking(self) -> None:
-        asking, self._asking = self._asking, None
-        if asking is not None:
-            asking.kill()
-            asking.communicate()
-
-    def _spawn(self, batch_size: int, processes: int) -> tuple[subprocess.Popen[bytes], str]:
-        delimiter = "adrgen-" + secrets.token_hex(16)
+    def _spawn(self, batch_size: int, processes: int) -> _Process:
         env = dict(os.environ)
         options = batch_jvm_options(self.config, env, batch_size, processes)
         command = self.argv
         if self.jar and command == [command[0], *self.config.jvm_options, "-jar", self.jar]:
             # `java … -jar`: options on the command line win over JAVA_TOOL_OPTIONS.
             command = [command[0], *options, "-jar", self.jar]
-        argv = [
-            *command,
-            *OUTPUT_OPTIONS,
-            "-pipe",
-            "-pipedelimitor",
-            delimiter,
-            "-timeout",
-            str(self.config.timeout),
-        ]
         env["JAVA_TOOL_OPTIONS"] = " ".join([env.get("JAVA_TOOL_OPTIONS", ""), *options]).strip()
-        proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
-        )
-        return proc, delimiter
+        env["PLANTUML_SECURITY_PROFILE"] = SECURITY_PROFILE
+        return _Process(command, self.config.timeout, env)
 
     def render(
-        self, sources: Sequence[str], progress: Progress | None = None
+        self,
+        sources: Sequence[str],
+        progress: Progress | None = None,
+        listener: Listener | None = None,
     ) -> list[RenderResult]:
         """Render all sources in one process, or two on two cores (see :data:`SPLIT_BATCH`).
 
-        ``progress`` is told ``(done, total)`` as each diagram comes back.
+        ``progress`` is told ``(done, total)`` and ``listener`` each ``(index, result)`` as
+        each diagram comes back.
         """
         if not sources:
             return []
-        for source in sources:
-            # A diagram without @enduml makes a -pipe process wait forever for the rest.
-            body = source.strip()
-            if not (
-                body.startswith("@start") and body.endswith(("@enduml", "@endmindmap", "@endgantt"))
-            ):
-                raise ValueError("every diagram must start with @start… and end with @end…")
+        # A diagram that is not framed by one @start…/@end… pair is never sent: without its
+        # end line a -pipe process waits for ever; with an extra one, 1.2020 hands back two
+        # pictures for it, and every later diagram would get its neighbour's.
+        framing = [_framing_error(source) for source in sources]
+        if any(framing):
+            sendable = [i for i, error in enumerate(framing) if not error]
+            by_index = {
+                i: RenderResult(error=framing[i]) for i in range(len(sources)) if framing[i]
+            }
+
+            def forward(index: int, result: RenderResult) -> None:
+                if listener is not None:
+                    listener(sendable[index], result)
+
+            drawn = self.render([sources[i] for i in sendable], None, forward)
+            by_index.update(zip(sendable, drawn, strict=True))
+            for count, index in enumerate(sorted(by_index), start=1):
+                if framing[index] and listener is not None:
+                    listener(index, by_index[index])
+                if progress is not None:
+                    progress(count, len(sources))
+            return [by_index[i] for i in range(len(sources))]
         waiting, self._waiting = self._waiting, []
         if not waiting:
             processes = processes_for(len(sources))
@@ -245,42 +503,42 @@ class PipeRenderer:
                 for _ in range(processes):
                     waiting.append(self._spawn(len(sources), processes))
             except OSError as exc:
-                _stop(waiting)
+                for process in waiting:
+                    process.stop()
                 raise RendererUnavailable(f"cannot run {self.argv[0]}: {exc}") from None
         # Contiguous parts, one per process; a process with nothing to do is stopped.
         size = -(-len(sources) // len(waiting))
-        parts = [list(sources[i : i + size]) for i in range(0, len(sources), size)]
-        _stop(waiting[len(parts) :])
-        waiting = waiting[: len(parts)]
-        if len(parts) == 1:
-            return self._run(*waiting[0], parts[0], progress)
-        # Each part's progress, summed: the bar counts the whole batch.
-        counts = [0] * len(parts)
+        starts = list(range(0, len(sources), size))
+        for process in waiting[len(starts) :]:
+            process.stop()
+        waiting = waiting[: len(starts)]
+        done = [0]
         lock = threading.Lock()
 
-        def part_progress(index: int) -> Progress | None:
-            if progress is None:
-                return None
+        def report(index: int, result: RenderResult) -> None:
+            with lock:
+                done[0] += 1
+                count = done[0]
+            if listener is not None:
+                listener(index, result)
+            if progress is not None:
+                progress(count, len(sources))
 
-            def report(done: int, _total: int) -> None:
-                with lock:
-                    counts[index] = done
-                    progress(sum(counts), len(sources))
+        outcomes: list[list[RenderResult] | BaseException] = [[] for _ in starts]
+        current: list[_Process | None] = list(waiting)
 
-            return report
-
-        outcomes: list[list[RenderResult] | BaseException] = [[] for _ in parts]
-
-        def run(index: int) -> None:
-            proc, delimiter = waiting[index]
+        def run(part: int) -> None:
+            first = starts[part]
             try:
-                outcomes[index] = self._run(proc, delimiter, parts[index], part_progress(index))
+                outcomes[part] = self._render_part(
+                    sources[first : first + size], first, part, current, report
+                )
             except BaseException as exc:  # re-raised below, in the caller's thread
-                outcomes[index] = exc
+                outcomes[part] = exc
 
         threads = [
             threading.Thread(target=run, args=(i,), name="adrgen-plantuml-part", daemon=True)
-            for i in range(1, len(parts))
+            for i in range(1, len(starts))
         ]
         for thread in threads:
             thread.start()
@@ -291,11 +549,11 @@ class PipeRenderer:
             for thread in threads:
                 thread.join()
         except BaseException:
-            # A failed part, or an interrupt: stop the other processes rather than let them
-            # draw for nothing (or outlive us); their threads then see the pipes close.
-            for proc, _ in waiting:
-                if proc.poll() is None:
-                    proc.kill()
+            # A renderer that cannot run, or an interrupt: stop the other processes rather
+            # than let them draw for nothing (or outlive us); their threads then see it.
+            for live in list(current):
+                if live is not None:
+                    live.stop()
             for thread in threads:
                 thread.join()
             raise
@@ -306,34 +564,80 @@ class PipeRenderer:
             results.extend(outcome)
         return results
 
-    def _run(
+    def _render_part(
         self,
-        proc: subprocess.Popen[bytes],
-        delimiter: str,
         sources: Sequence[str],
-        progress: Progress | None,
+        offset: int,
+        slot: int,
+        current: list[_Process | None],
+        report: Listener,
     ) -> list[RenderResult]:
-        """Feed one process its part of the batch; one result per source."""
-        # No blank line between diagrams: PlantUML counts error lines from the previous @enduml.
-        payload = "".join(s.rstrip("\n") + "\n" for s in sources).encode("utf-8")
-        deadline = 30 + self.config.timeout * len(sources)
-        try:
-            stdout, stderr = _exchange(proc, payload, deadline, delimiter, len(sources), progress)
-        except subprocess.TimeoutExpired:
-            # _exchange has stopped the process and closed its pipes.
-            raise RendererUnavailable(f"PlantUML did not finish within {deadline} s") from None
-        out = stdout.decode("utf-8", "replace")
-        chunks = [c.strip() for c in out.split(delimiter)]
-        if chunks and not chunks[-1]:
-            chunks.pop()
-        if len(chunks) != len(sources):
-            detail = stderr.decode("utf-8", "replace").strip()[-500:]
-            raise RendererUnavailable(
-                f"PlantUML returned {len(chunks)} diagrams for {len(sources)} "
-                f"(exit {proc.returncode}): {detail}"
-            )
-        results = _attribute_errors(chunks, proc.returncode, stderr.decode("utf-8", "replace"))
-        return [replace(r, svg=position_independent(r.svg)) if r.ok else r for r in results]
+        """Draw one part of a batch through one process (a new one after a crash or a hang).
+
+        ``current[slot]`` is the part's live process, for :meth:`render` to stop on failure.
+        """
+        results: list[RenderResult] = []
+        index = 0
+        while index < len(sources):
+            process = current[slot]
+            if process is None:
+                try:
+                    process = current[slot] = self._spawn(len(sources) - index, 1)
+                except OSError as exc:
+                    raise RendererUnavailable(f"cannot run {self.argv[0]}: {exc}") from None
+            fresh = process.fed == 0
+            deadline = self.config.timeout + DEADLINE_MARGIN + (START_ALLOWANCE if fresh else 0)
+            try:
+                svg, printed = process.draw(sources[index], deadline)
+                result = _classify(svg, printed)
+                self._proven = True
+            except _Stalled:
+                current[slot] = None
+                result = RenderResult(
+                    error=f"PlantUML did not finish this diagram within {deadline:.0f} s"
+                )
+            except _Crashed as crash:
+                current[slot] = None
+                if not fresh:
+                    continue  # give it a process of its own before blaming it
+                if not self._proven and not self._runs():
+                    raise RendererUnavailable(
+                        f"cannot run {self.argv[0]}: {crash.reason}"
+                    ) from None
+                result = RenderResult(error=f"PlantUML crashed on this diagram: {crash.reason}")
+            results.append(result)
+            report(offset + index, result)
+            index += 1
+        process = current[slot]
+        if process is not None:
+            current[slot] = None
+            process.finish()
+        return results
+
+    def _runs(self) -> bool:
+        """Whether PlantUML draws at all: asked when a fresh process crashes, to tell a bad
+        diagram from a PlantUML that cannot start."""
+        with self._lock:
+            if self._proven:
+                return True
+            try:
+                process = self._spawn(1, 1)
+            except OSError:
+                return False
+            try:
+                svg, _ = process.draw(VERSION_PROBE, START_ALLOWANCE + self.config.timeout)
+            except (_Crashed, _Stalled):
+                return False
+            process.finish()
+            self._proven = bool(plantuml_version(" ".join(_svg_texts(svg))))
+            return self._proven
+
+
+_SVG_TEXT = re.compile(r"<text[^>]*>([^<]*)</text>")
+
+
+def _svg_texts(svg: str) -> list[str]:
+    return [html.unescape(t).replace("\xa0", " ") for t in _SVG_TEXT.findall(svg)]
 
 
 #: PlantUML 1.2020 names some elements (notes: ``GMN<n>``) from a counter that runs for the
@@ -362,13 +666,6 @@ def position_independent(svg: str) -> str:
     return _ID_ATTRIBUTE.sub(in_id, _NAME_COMMENT.sub("", svg))
 
 
-def _stop(processes: Sequence[tuple[subprocess.Popen[bytes], str]]) -> None:
-    for proc, _ in processes:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()
-
-
 #: From this many diagrams on, a batch is split between two PlantUML processes when the
 #: machine has two cores or more. The batch alone on 2 cores (`python3 bench/run.py --quick`,
 #: its JVM table): 51 diagrams 4.1 s in one C1 process, 3.2 s in two; 201 diagrams 11.5 s in
@@ -386,82 +683,6 @@ SPLIT_LIMIT = 500
 def processes_for(batch_size: int) -> int:
     """How many PlantUML processes share a batch of ``batch_size`` diagrams: one or two."""
     return 2 if SPLIT_BATCH <= batch_size < SPLIT_LIMIT and usable_cores() >= 2 else 1
-
-
-def _exchange(
-    proc: subprocess.Popen[bytes],
-    payload: bytes,
-    deadline: float,
-    delimiter: str,
-    total: int,
-    progress: Progress | None,
-) -> tuple[bytes, bytes]:
-    """``proc.communicate(payload, timeout=deadline)``, but reading stdout as it arrives.
-
-    ``communicate`` returns only at the end; a batch of hundreds of diagrams takes seconds,
-    and the CLI's progress bar needs to know how many have come back. Each diagram's SVG is
-    followed by the delimiter, so counting delimiters in the stream counts finished diagrams.
-    stdin and stderr get a thread each, as in ``communicate``, so no pipe can fill up and
-    stall PlantUML.
-    """
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    stdin, stderr_pipe = proc.stdin, proc.stderr
-    errors: list[bytes] = []
-
-    def feed() -> None:
-        try:
-            stdin.write(payload)
-            stdin.close()
-        except OSError:  # PlantUML exited early; its exit code and stderr will say why
-            pass
-
-    def drain() -> None:
-        errors.append(stderr_pipe.read())
-
-    helpers = [
-        threading.Thread(target=t, name="adrgen-plantuml-io", daemon=True) for t in (feed, drain)
-    ]
-    for helper in helpers:
-        helper.start()
-    out = bytearray()
-    marker = delimiter.encode("ascii")
-    done = scanned = 0
-    end = time.monotonic() + deadline
-    fd = proc.stdout.fileno()
-    try:
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
-            while True:
-                left = end - time.monotonic()
-                if left <= 0:
-                    raise subprocess.TimeoutExpired(proc.args, deadline)
-                if not selector.select(left):
-                    continue
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    break
-                out += chunk
-                if progress is None:
-                    continue
-                # Only the new bytes, plus a delimiter's length back for one split by a read.
-                before = done
-                at = out.find(marker, max(0, scanned - len(marker) + 1))
-                while at != -1:
-                    done += 1
-                    at = out.find(marker, at + len(marker))
-                scanned = len(out)
-                if done != before:
-                    progress(min(done, total), total)
-        proc.wait(timeout=max(1.0, end - time.monotonic()))
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            proc.wait()
-        for helper in helpers:
-            helper.join()
-        proc.stdout.close()
-        stderr_pipe.close()
-    return bytes(out), b"".join(errors)
 
 
 #: From this many diagrams on, a batch runs with the JVM's full tiered compiler (C2).
@@ -506,38 +727,6 @@ def batch_jvm_options(
     return options
 
 
-def _attribute_errors(chunks: list[str], returncode: int, stderr: str) -> list[RenderResult]:
-    """Tie PlantUML's stderr report back to the diagrams it concerns.
-
-    stderr lists, per failed diagram and in batch order, ``ERROR``, the 0-based line and a
-    message; each failed diagram's SVG is an error picture naming the line. Anything else
-    on stderr (a Java exception: PlantUML still exits 0 then) fails the diagrams whose SVG
-    shows an error, or the whole batch if none does.
-    """
-    reports = re.findall(r"^ERROR\n(\d+)\n(.*)$", stderr, flags=re.MULTILINE)
-    marked = [
-        i
-        for i, chunk in enumerate(chunks)
-        if _ERROR_SVG.search(chunk) or "An error has occured" in chunk
-    ]
-    results = [RenderResult(svg=chunk) for chunk in chunks]
-    failed = returncode != 0 or bool(reports) or "Exception" in stderr
-    if not failed and not marked:
-        return results
-    if not marked:
-        reason = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {returncode}"
-        return [RenderResult(error=f"PlantUML failed on this batch: {reason}") for _ in chunks]
-    for position, index in enumerate(marked):
-        line_match = _ERROR_SVG.search(chunks[index])
-        line = int(line_match.group(1)) if line_match else 0
-        message = "PlantUML could not draw this diagram"
-        if position < len(reports):
-            line = int(reports[position][0]) + 1
-            message = reports[position][1].strip() or message
-        results[index] = RenderResult(error=message, line=line)
-    return results
-
-
 def _jar_of_script(command: str) -> str:
     """The jar a wrapper script such as Debian's ``/usr/bin/plantuml`` runs, if visible."""
     path = shutil.which(command)
@@ -574,16 +763,25 @@ class ServerRenderer:
         """The server URL: its version is not exposed, so the URL stands for it."""
         return f"server:{self.url}"
 
+    def prestart(self, batch_size: int) -> None:
+        """Nothing to start: the server is running."""
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
     def render(
-        self, sources: Sequence[str], progress: Progress | None = None
+        self,
+        sources: Sequence[str],
+        progress: Progress | None = None,
+        listener: Listener | None = None,
     ) -> list[RenderResult]:
-        """Render each source with one GET; ``progress`` after each."""
+        """Render each source with one GET; ``progress`` and ``listener`` after each."""
         # Imported here: only this renderer needs urllib's HTTP client (7 ms of imports).
         import urllib.error
         import urllib.request
 
         results = []
-        for source in sources:
+        for index, source in enumerate(sources):
             request = urllib.request.Request(f"{self.url}/svg/{encode_for_server(source)}")
             try:
                 with urllib.request.urlopen(request, timeout=self.config.timeout) as response:
@@ -591,7 +789,8 @@ class ServerRenderer:
                     error = response.headers.get("X-PlantUML-Diagram-Error", "")
                     line = int(response.headers.get("X-PlantUML-Diagram-Error-Line", "0") or 0)
             except urllib.error.HTTPError as exc:
-                # A diagram error comes as an HTTP error whose body is the error picture.
+                # A diagram error comes as an HTTP error whose body is the error picture;
+                # a server that crashed on one diagram answers 500 for it alone.
                 svg = exc.read().decode("utf-8", "replace")
                 error = exc.headers.get("X-PlantUML-Diagram-Error", f"HTTP {exc.code}")
                 line = int(exc.headers.get("X-PlantUML-Diagram-Error-Line", "0") or 0)
@@ -599,11 +798,14 @@ class ServerRenderer:
                 raise RendererUnavailable(
                     f"PlantUML server {self.url} unreachable: {exc}"
                 ) from None
-            results.append(
-                RenderResult(
-                    svg=position_independent(svg) if not error else svg, error=error, line=line
-                )
+            result = (
+                RenderResult(error=error, line=line)
+                if error
+                else RenderResult(svg=position_independent(svg))
             )
+            results.append(result)
+            if listener is not None:
+                listener(index, result)
             if progress is not None:
                 progress(len(results), len(sources))
         return results
