@@ -170,4 +170,7 @@ def test_build_on_a_terminal_shows_the_bar(
     env = {**os.environ, "TERM": "xterm"}
     shown = run_in_terminal([sys.executable, "-m", "adrgen", "build"], twelve_records, env)
     assert f"[{'#' * 30}] 13/13" in shown
-    assert shown.rsplit("\r\033[K", 1)[-1].strip().startswith("site written to")
+    # After the bar is erased, only the summary (naming the PlantUML used) and the site.
+    after = shown.rsplit("\r\033[K", 1)[-1].strip().splitlines()
+    assert after[0].startswith("adrgen: 12 decision(s), 13 diagram(s): 13 rendered"), after
+    assert after[-1].startswith("site written to"), after
