@@ -8,6 +8,7 @@ be, and only then writes both files atomically, so a refused command changes not
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -27,7 +28,7 @@ from adrgen.loader import load_bytes, load_text
 from adrgen.model import RECORD_FILENAME
 from adrgen.output import write_file_atomic
 from adrgen.pipeline import discover_records
-from adrgen.record import STATUSES_WITH_OUTCOME, record_json_schema, statuses_from
+from adrgen.record import STATUSES_WITH_OUTCOME, read_status, record_json_schema
 from adrgen.templating import default_templates_dir
 from adrgen.validate import build_decision_set
 
@@ -90,6 +91,8 @@ class NewRecord:
 
     path: Path
     updated: list[Path] = field(default_factory=list)
+    #: What the author still has to do before ``adrgen validate`` passes.
+    todo: list[str] = field(default_factory=list)
 
 
 def _round_trip() -> YAML:
@@ -135,9 +138,11 @@ def new_record(
     title = " ".join(title.split())
     if not title:
         raise AuthoringError('a record needs a title: adrgen new "Use PostgreSQL"')
-    allowed = statuses_from({"statuses": config.statuses})
-    if status not in allowed:
-        raise AuthoringError(f"{status!r} is not a status; use one of: {', '.join(allowed)}")
+    read = read_status(status, config.rules)
+    if read is None or read[1]:
+        allowed = ", ".join(config.rules.lifecycle)
+        raise AuthoringError(f"{status!r} is not a status; use one of: {allowed}")
+    status = read[0]
     decisions_dir = config.decisions_dir
     numbers = used_numbers(decisions_dir)
     number = (max(numbers) + 1) if numbers else 1
@@ -183,7 +188,10 @@ def new_record(
     documents.extend(
         load_text(content.decode("utf-8"), target) for target, content in writes.items()
     )
-    _, problems = build_decision_set(documents, config.statuses)
+    # The new record states no estimate (nobody has made one yet): a project that requires
+    # them gets the reminder below instead of a record refused for what only its author knows.
+    rules = dataclasses.replace(config.rules, require_estimates=False)
+    _, problems = build_decision_set(documents, rules)
     ours = {display_path(p) for p in writes}
     problems = [p for p in problems if p.path in ours]
     if problems:
@@ -191,7 +199,13 @@ def new_record(
     decisions_dir.mkdir(parents=True, exist_ok=True)
     for target, content in writes.items():
         write_file_atomic(target, content)
-    return NewRecord(path=path, updated=[old_path] if old_path else [])
+    todo = []
+    if config.require_estimates:
+        todo.append(
+            "this project requires estimates: give each option its complexity and time "
+            "before `adrgen validate`"
+        )
+    return NewRecord(path=path, updated=[old_path] if old_path else [], todo=todo)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -188,6 +188,8 @@ def cmd_new(args: argparse.Namespace, console: Console) -> int:
     print(display_path(made.path))
     for path in made.updated:
         console.info(f"updated {display_path(path)}: status superseded, superseded_by linked")
+    for todo in made.todo:
+        console.warn(todo)
     return EXIT_OK
 
 
@@ -225,7 +227,7 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
 def cmd_schema(args: argparse.Namespace, console: Console) -> int:
     """Print the JSON Schema of the record format."""
     config = _config(args)
-    print(json.dumps(record_json_schema(config.statuses), indent=2, sort_keys=True))
+    print(json.dumps(record_json_schema(config.rules), indent=2, sort_keys=True))
     return EXIT_OK
 
 

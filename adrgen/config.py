@@ -19,6 +19,7 @@ from typing import Any
 
 from adrgen.errors import ConfigError, Problem, ValidationFailed, display_path
 from adrgen.loader import DEFAULT_MAX_BYTES
+from adrgen.record import DEFAULT_STATUS_ALIASES, RecordRules
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -55,10 +56,19 @@ class Config:
     templates_dir: Path
     cache_dir: Path
     statuses: tuple[str, ...] = ()
+    #: Words for statuses (``approved = "accepted"``), over :data:`DEFAULT_STATUS_ALIASES`.
+    status_aliases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUS_ALIASES))
+    #: Every option must state its complexity and time.
+    require_estimates: bool = False
     max_record_bytes: int = DEFAULT_MAX_BYTES
     renderer: RendererConfig = field(default_factory=RendererConfig)
     #: Base URL for "view the YAML source" links, e.g. https://github.com/o/r/blob/main/
     repo_url: str = ""
+
+    @property
+    def rules(self) -> RecordRules:
+        """What this project adds to the record format (statuses, aliases, policies)."""
+        return RecordRules(self.statuses, self.status_aliases, self.require_estimates)
 
     def with_renderer(self, **changes: Any) -> Config:
         """A copy with some renderer settings changed."""
@@ -71,6 +81,8 @@ _TOP_KEYS = {
     "templates_dir",
     "cache_dir",
     "statuses",
+    "status_aliases",
+    "require_estimates",
     "max_record_bytes",
     "renderer",
     "repo_url",
@@ -148,6 +160,25 @@ def _build(root: Path, settings: Mapping[str, Any], shown: str, text: str = "") 
     if not isinstance(statuses, (list, tuple)) or not all(isinstance(s, str) for s in statuses):
         bad("statuses", "must be a list of status names")
         statuses = ()
+    aliases_raw = settings.get("status_aliases", {})
+    aliases = dict(DEFAULT_STATUS_ALIASES)
+    if not isinstance(aliases_raw, Mapping) or not all(
+        isinstance(v, str) for v in aliases_raw.values()
+    ):
+        bad("status_aliases", 'must be a table of words and statuses: approved = "accepted"')
+    else:
+        lifecycle = RecordRules(tuple(statuses)).lifecycle
+        for word, status in aliases_raw.items():
+            if status not in lifecycle:
+                bad(
+                    f"status_aliases.{word}",
+                    f"{status!r} is not a status; use one of: {', '.join(lifecycle)}",
+                )
+            aliases[str(word).casefold()] = status
+    require_estimates = settings.get("require_estimates", False)
+    if not isinstance(require_estimates, bool):
+        bad("require_estimates", "must be true or false")
+        require_estimates = False
     max_bytes = settings.get("max_record_bytes", DEFAULT_MAX_BYTES)
     if not isinstance(max_bytes, int) or max_bytes <= 0:
         bad("max_record_bytes", "must be a positive number of bytes")
@@ -165,6 +196,8 @@ def _build(root: Path, settings: Mapping[str, Any], shown: str, text: str = "") 
         templates_dir=folder("templates_dir", "templates"),
         cache_dir=folder("cache_dir", ".adrgen-cache"),
         statuses=tuple(statuses),
+        status_aliases=aliases,
+        require_estimates=require_estimates,
         max_record_bytes=max_bytes,
         renderer=renderer,
         repo_url=str(settings.get("repo_url", "")),

@@ -50,7 +50,7 @@ from adrgen.errors import AdrgenError, OutputError, Problem, ValidationFailed, d
 from adrgen.loader import DEFAULT_MAX_BYTES, LoadedDocument, load_file
 from adrgen.model import RECORD_FILENAME
 from adrgen.pipeline import discover_records, load_documents
-from adrgen.record import BUILTIN_STATUSES, STATUSES_WITH_OUTCOME
+from adrgen.record import BUILTIN_STATUSES, STATUSES_WITH_OUTCOME, RecordRules
 from adrgen.validate import build_decision_set
 
 __all__ = ["FileReport", "ImportFailed", "ImportReport", "import_adrs"]
@@ -2520,8 +2520,10 @@ def _check(planned: list[tuple[_Draft, str]], existing: _Existing, statuses: Seq
                 new_docs.append(replace(load_file(staged), path=draft.output))
             except ValidationFailed as exc:  # pragma: no cover - the writer reads its output back
                 raise ImportFailed(exc.problems) from None
-        _, before = build_decision_set(existing.documents, statuses)
-        _, after = build_decision_set([*existing.documents, *new_docs], statuses)
+        _, before = build_decision_set(existing.documents, RecordRules(tuple(statuses)))
+        _, after = build_decision_set(
+            [*existing.documents, *new_docs], RecordRules(tuple(statuses))
+        )
     new = sorted(set(after) - set(before))
     if new:
         raise ImportFailed(
