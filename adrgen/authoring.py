@@ -65,7 +65,8 @@ def _environment() -> SandboxedEnvironment:
     return env
 
 
-def _schema_header(decisions_dir: Path, root: Path) -> str:
+def schema_header(decisions_dir: Path, root: Path) -> str:
+    """The ``# yaml-language-server: $schema=…`` line for a record in ``decisions_dir``."""
     relative = Path("..") / SCHEMA_PATH
     try:
         depth = len(decisions_dir.resolve().relative_to(root.resolve()).parts)
@@ -95,7 +96,8 @@ class NewRecord:
     todo: list[str] = field(default_factory=list)
 
 
-def _round_trip() -> YAML:
+def round_trip_yaml() -> YAML:
+    """ruamel.yaml in round-trip mode, laid out like adrgen's own records."""
     yaml = YAML()  # round-trip mode: comments, order and quoting survive an edit
     yaml.preserve_quotes = True
     yaml.width = 4096
@@ -105,7 +107,7 @@ def _round_trip() -> YAML:
 
 def _mark_superseded(path: Path, by: int) -> bytes:
     """The old record's text with status superseded and a back-link to ``by``."""
-    yaml = _round_trip()
+    yaml = round_trip_yaml()
     data = yaml.load(path.read_text(encoding="utf-8"))
     if not isinstance(data, CommentedMap):
         raise AuthoringError(f"{display_path(path)}:1:1: not a record; cannot mark it superseded")
@@ -167,7 +169,7 @@ def new_record(
         _environment()
         .get_template("records/new.yaml.j2")
         .render(
-            header=_schema_header(decisions_dir, config.root),
+            header=schema_header(decisions_dir, config.root),
             title=title,
             status=status,
             date=(today or dt.date.today()).isoformat(),
@@ -239,7 +241,7 @@ def init_repository(
     context = {
         "site_name": site_name or f"{root.name} decisions",
         "date": (today or dt.date.today()).isoformat(),
-        "header": _schema_header(root / "decisions", root),
+        "header": schema_header(root / "decisions", root),
     }
     planned: dict[str, bytes] = {
         dest: env.get_template(template).render(**context).encode("utf-8")

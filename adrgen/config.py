@@ -9,10 +9,11 @@ problem in the file is reported at once, like the records themselves.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,31 @@ else:  # pragma: no cover - exercised only on 3.10
 
 CONFIG_FILE = "adrgen.toml"
 RENDERER_KINDS = ("auto", "command", "jar", "server", "none")
+#: The parts of a record that ``[import.sections]`` can give more heading names (the
+#: metadata parts at the end also name ``Key: value`` lines and front matter keys).
+IMPORT_SECTION_PARTS = (
+    "context",
+    "drivers",
+    "options",
+    "decision",
+    "pros_and_cons",
+    "consequences",
+    "good_consequences",
+    "bad_consequences",
+    "confirmation",
+    "links",
+    "status",
+    "date",
+    "decision_makers",
+    "consulted",
+    "informed",
+    "tags",
+)
+#: Phrases inside sections that ``[import.phrases]`` can give more words: "Chosen option:",
+#: and the "Good, because" / "Bad, because" / "Neutral, because" of an argument.
+IMPORT_PHRASE_PARTS = ("chosen_option", "good", "bad", "neutral")
+#: How ``import`` reads a date such as 05/02/2018 whose day and month could be swapped.
+DATE_ORDERS = ("auto", "day-first", "month-first")
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,12 @@ class Config:
     renderer: RendererConfig = field(default_factory=RendererConfig)
     #: Base URL for "view the YAML source" links, e.g. https://github.com/o/r/blob/main/
     repo_url: str = ""
+    #: ``[import.sections]``: more heading names per record part, for ``adrgen import``.
+    import_sections: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``[import.phrases]``: more words for "Chosen option" and the arguments.
+    import_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``[import] date_order``: auto (decided per folder, and reported), day-first, month-first.
+    import_date_order: str = "auto"
 
     @property
     def rules(self) -> RecordRules:
@@ -86,8 +118,10 @@ _TOP_KEYS = {
     "max_record_bytes",
     "renderer",
     "repo_url",
+    "import",
 }
 _RENDERER_KEYS = {f.name for f in fields(RendererConfig)}
+_IMPORT_KEYS = ("date_order", "phrases", "sections")
 
 
 def load_config(root: Path | None = None, **overrides: Any) -> Config:
@@ -183,6 +217,7 @@ def _build(root: Path, settings: Mapping[str, Any], shown: str, text: str = "") 
     if not isinstance(max_bytes, int) or max_bytes <= 0:
         bad("max_record_bytes", "must be a positive number of bytes")
         max_bytes = DEFAULT_MAX_BYTES
+    import_settings = _import_settings(settings.get("import", {}), bad)
     if problems:
         raise ValidationFailed(problems)
 
@@ -201,4 +236,55 @@ def _build(root: Path, settings: Mapping[str, Any], shown: str, text: str = "") 
         max_record_bytes=max_bytes,
         renderer=renderer,
         repo_url=str(settings.get("repo_url", "")),
+        import_sections=import_settings.sections,
+        import_phrases=import_settings.phrases,
+        import_date_order=import_settings.date_order,
     )
+
+
+@dataclass(frozen=True)
+class _ImportSettings:
+    sections: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    date_order: str = "auto"
+
+
+def _import_settings(raw: Any, bad: Callable[[str, str], None]) -> _ImportSettings:
+    """The ``[import]`` table: more names per part, more phrases, the date order."""
+    if not isinstance(raw, Mapping):
+        bad("import", "must be a table ([import])")
+        return _ImportSettings()
+    for key in sorted(set(raw) - set(_IMPORT_KEYS)):
+        bad(f"import.{key}", f"unknown setting; known: {', '.join(_IMPORT_KEYS)}")
+    tables: dict[str, dict[str, tuple[str, ...]]] = {}
+    for key, parts, what in (
+        ("sections", IMPORT_SECTION_PARTS, "heading names"),
+        ("phrases", IMPORT_PHRASE_PARTS, "phrases"),
+    ):
+        table = raw.get(key, {})
+        tables[key] = {}
+        if not isinstance(table, Mapping):
+            bad(
+                f"import.{key}",
+                f'must be a table of record parts and {what}: {parts[0]} = ["…"]',
+            )
+            continue
+        for part, names in table.items():
+            where = f"import.{key}.{part}"
+            if part not in parts:
+                close = difflib.get_close_matches(str(part), parts, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                bad(where, f"unknown record part; known: {', '.join(parts)}{hint}")
+            elif (
+                not isinstance(names, list)
+                or not names
+                or not all(isinstance(n, str) and n.strip() for n in names)
+            ):
+                bad(where, f'must be a non-empty list of {what} (text), e.g. ["…"]')
+            else:
+                tables[key][part] = tuple(n.strip() for n in names)
+    order = raw.get("date_order", "auto")
+    if order not in DATE_ORDERS:
+        bad("import.date_order", f"{order!r} is not one of: {', '.join(DATE_ORDERS)}")
+        order = "auto"
+    return _ImportSettings(tables["sections"], tables["phrases"], str(order))

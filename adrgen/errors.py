@@ -83,6 +83,24 @@ class ValidationFailed(AdrgenError):
         return "\n".join(str(p) for p in self._problems)
 
 
+class ImportFailed(AdrgenError):
+    """``adrgen import`` cannot go ahead: input that cannot be read, or records that would not
+    validate. Nothing was written."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self._problems = tuple(sorted(set(problems)))
+        count = len(self._problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''}; nothing was imported")
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem, sorted by file and position."""
+        return self._problems
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self._problems)
+
+
 class ConfigError(AdrgenError):
     """The project configuration (``adrgen.toml`` or plugin options) is wrong."""
 

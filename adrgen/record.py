@@ -217,11 +217,34 @@ EstimateField = Annotated[
 ]
 
 
-def _parse_date(raw: object) -> dt.date | None:
-    """A date, or ``None`` for ``unknown`` (the source gave none)."""
+@dataclass(frozen=True, order=True)
+class MonthDate:
+    """A date known to the month only: a source that says "May 2025" gives no day, and
+    none is invented. Written ``2025-05``."""
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12 or not 1 <= self.year <= 9999:
+            raise ValueError(f"{self.year:04d}-{self.month:02d} is not a month")
+
+    def isoformat(self) -> str:
+        """``YYYY-MM``."""
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def __str__(self) -> str:
+        return self.isoformat()
+
+
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{2})\s*$")
+
+
+def _parse_date(raw: object) -> dt.date | MonthDate | None:
+    """A date, a month (``2025-05``), or ``None`` for ``unknown`` (the source gave none)."""
     if isinstance(raw, dt.datetime):
         return raw.date()
-    if isinstance(raw, dt.date):
+    if isinstance(raw, (dt.date, MonthDate)):
         return raw
     if isinstance(raw, str) and raw.strip().casefold() == UNKNOWN:
         return None
@@ -230,6 +253,12 @@ def _parse_date(raw: object) -> dt.date | None:
             return dt.date.fromisoformat(raw.strip())
         except ValueError:
             pass
+        month = _MONTH.match(raw)
+        if month:
+            try:
+                return MonthDate(int(month[1]), int(month[2]))
+            except ValueError:
+                pass
     shown = "nothing (null)" if raw is None else repr(raw)
     raise ValueError(
         f"{shown} is not a valid date; write YYYY-MM-DD, or {UNKNOWN} when the source gives none"
@@ -237,13 +266,18 @@ def _parse_date(raw: object) -> dt.date | None:
 
 
 DateField = Annotated[
-    dt.date | None,
+    dt.date | MonthDate | None,
     PlainValidator(_parse_date),
     PlainSerializer(lambda value: value.isoformat() if value else UNKNOWN),
     WithJsonSchema(
         {
-            "anyOf": [{"type": "string", "format": "date"}, {"const": UNKNOWN}],
-            "description": "YYYY-MM-DD, or unknown when the source gives no date.",
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$"},
+                {"const": UNKNOWN},
+            ],
+            "description": "YYYY-MM-DD; YYYY-MM when the source gives only the month; or "
+            "unknown when the source gives no date.",
         }
     ),
 ]

@@ -278,7 +278,9 @@ def _meaning_problems(
         problems.append(
             doc.problem(("outcome",), f"a record with status {record.status!r} needs an outcome")
         )
-    if record.status == "superseded" and not record.links.superseded_by:
+    # A record superseded by something that is not a record here (a move to another
+    # repository, a record not imported) says by what in its status note.
+    if record.status == "superseded" and not record.links.superseded_by and not record.status_note:
         problems.append(
             doc.problem(
                 ("links", "superseded_by"), "status is 'superseded' but no record supersedes it"
