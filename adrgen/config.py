@@ -257,30 +257,27 @@ def _import_settings(raw: Any, bad: Callable[[str, str], None]) -> _ImportSettin
     for key in sorted(set(raw) - set(_IMPORT_KEYS)):
         bad(f"import.{key}", f"unknown setting; known: {', '.join(_IMPORT_KEYS)}")
     tables: dict[str, dict[str, tuple[str, ...]]] = {}
-    for key, parts, what in (
-        ("sections", IMPORT_SECTION_PARTS, "heading names"),
-        ("phrases", IMPORT_PHRASE_PARTS, "phrases"),
+    for key, parts, noun, example in (
+        ("sections", IMPORT_SECTION_PARTS, "record part", 'context = ["Background"]'),
+        ("phrases", IMPORT_PHRASE_PARTS, "phrase", 'chosen_option = ["Selected option"]'),
     ):
         table = raw.get(key, {})
         tables[key] = {}
         if not isinstance(table, Mapping):
-            bad(
-                f"import.{key}",
-                f'must be a table of record parts and {what}: {parts[0]} = ["…"]',
-            )
+            bad(f"import.{key}", f"must be a table ([import.{key}]) of lists: {example}")
             continue
         for part, names in table.items():
             where = f"import.{key}.{part}"
             if part not in parts:
                 close = difflib.get_close_matches(str(part), parts, n=1, cutoff=0.6)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                bad(where, f"unknown record part; known: {', '.join(parts)}{hint}")
+                bad(where, f"unknown {noun}; known: {', '.join(parts)}{hint}")
             elif (
                 not isinstance(names, list)
                 or not names
                 or not all(isinstance(n, str) and n.strip() for n in names)
             ):
-                bad(where, f'must be a non-empty list of {what} (text), e.g. ["…"]')
+                bad(where, f"must be a non-empty list of names (text): {example}")
             else:
                 tables[key][part] = tuple(n.strip() for n in names)
     order = raw.get("date_order", "auto")

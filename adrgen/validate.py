@@ -274,7 +274,14 @@ def _meaning_problems(
                 + _suggest(outcome.chosen, option_ids),
             )
         )
-    if outcome is None and record.options and record.status in STATUSES_WITH_OUTCOME:
+    # An imported record keeps the status its source gives, even when the source records
+    # no outcome; the page says that none is recorded.
+    if (
+        outcome is None
+        and record.options
+        and record.status in STATUSES_WITH_OUTCOME
+        and record.imported is None
+    ):
         problems.append(
             doc.problem(("outcome",), f"a record with status {record.status!r} needs an outcome")
         )

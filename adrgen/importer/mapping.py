@@ -64,7 +64,7 @@ SITE_KEYS = frozenset(
 #: MADR template comments: hints to the writer, not part of the decision.
 _BOILERPLATE = re.compile(
     r"optional|can vary|feel free to|neutral\" if|required if|use only if|markdownlint|"
-    r"template|this is an? |YYYY-MM-DD|\{.*\}",
+    r"template|YYYY-MM-DD|\{[^}]*\}",
     re.IGNORECASE,
 )
 _META_LINE = re.compile(
@@ -335,8 +335,25 @@ class _Mapper:
     def markdown(
         self, blocks: Sequence[Block], children: Sequence[Section] = (), level: int = 3
     ) -> str:
-        """Blocks (and sub-sections, headed ``level`` deep) as the Markdown the source wrote."""
-        parts = [b.raw for b in blocks if not (b.kind == "comment" and _BOILERPLATE.search(b.raw))]
+        """Blocks (and sub-sections, headed ``level`` deep) as the Markdown the source wrote.
+
+        Left out: MADR's template hints in comments, and a generated table of contents
+        (``{:toc}``), which the old site built and the new one builds itself.
+        """
+        out: list[str] = []
+        previous: Block | None = None
+        for block in blocks:
+            if _layout_only(block):
+                previous = None
+                continue
+            if previous is not None:
+                # The lines between two blocks as written: a block right under another
+                # (code, then a list) stays right under it.
+                gap = self.doc.lines[previous.end : block.start - 1]
+                out.extend(gap if all(not g.strip() for g in gap) else [""])
+            out.append(block.raw)
+            previous = block
+        parts = ["\n".join(out)] if out else []
         for child in children:
             parts.append("#" * min(level, 6) + " " + child.heading.raw.strip())
             parts.append(self.markdown(child.blocks, child.children, level + 1))
@@ -605,8 +622,8 @@ class _Mapper:
 
     def _meta_block(self, block: Block, *, preamble: bool) -> str:
         """Read the metadata in a block; return what is left of it, as written."""
-        if block.kind == "comment":
-            return "" if _BOILERPLATE.search(block.raw) or preamble else block.raw
+        if _layout_only(block):
+            return ""
         if block.kind == "paragraph":
             rest: list[str] = []
             for line in block.lines:
@@ -1437,6 +1454,13 @@ class _Mapper:
         ):
             return "nygard"
         return "freeform"
+
+
+def _layout_only(block: Block) -> bool:
+    """A template hint in a comment, or a generated table of contents: not the decision's."""
+    if block.kind == "comment":
+        return bool(_BOILERPLATE.search(block.raw))
+    return block.kind == "html" and "{:toc}" in block.raw
 
 
 #: Headings only MADR uses (in English and French, normalised).

@@ -108,7 +108,8 @@ def record_data(draft: Draft) -> CommentedMap:
     if draft.date is not None and draft.date_from:
         imported["date_from"] = draft.date_from
     if draft.status_from:
-        imported["status_from"] = _text(draft.status_from)
+        where = f", line {draft.status_line}" if draft.status_line else ""
+        imported["status_from"] = _text(f"{draft.status_from}{where}")
     data["imported"] = imported
     return data
 
