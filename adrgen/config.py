@@ -31,6 +31,7 @@ CONFIG_FILE = "adrgen.toml"
 RENDERER_KINDS = ("auto", "command", "jar", "server", "none")
 #: The parts of a record that ``[import.sections]`` can give more heading names (the
 #: metadata parts at the end also name ``Key: value`` lines and front matter keys).
+IMPORT_METADATA_PARTS = ("status", "date", "decision_makers", "consulted", "informed", "tags")
 IMPORT_SECTION_PARTS = (
     "context",
     "drivers",
@@ -42,12 +43,7 @@ IMPORT_SECTION_PARTS = (
     "bad_consequences",
     "confirmation",
     "links",
-    "status",
-    "date",
-    "decision_makers",
-    "consulted",
-    "informed",
-    "tags",
+    *IMPORT_METADATA_PARTS,
 )
 #: Phrases inside sections that ``[import.phrases]`` can give more words: "Chosen option:",
 #: and the "Good, because" / "Bad, because" / "Neutral, because" of an argument.

@@ -255,16 +255,16 @@ def test_no_imported_record_holds_a_value_its_source_did_not_state(
         if record["date"] != "unknown":
             how = record["imported"]["date_from"]
             assert how in ("text", "front matter", "file name"), item.name
-            written = report.date_text
+            written = report.date.written
             assert written, item.name
             where = item.source.name if how == "file name" else source
             assert written in where, (item.name, written)
         # The status: unknown, or words of the source.
         if record["status"] != "unknown":
-            assert report.status_written, item.name
-            assert key(report.status_written) in plain, (item.name, report.status_written)
+            assert report.status.written, item.name
+            assert key(report.status.written) in plain, (item.name, report.status.written)
         else:
-            assert not report.status_from
+            assert not report.status.source
         # Options and their estimates: only what the source states.
         stated = {key(k): str(v) for k, v in (EXPECTED[item.name]["estimates"] or {}).items()}
         for option in record.get("options") or []:
@@ -285,16 +285,16 @@ def test_no_imported_record_holds_a_value_its_source_did_not_state(
 def test_statuses_as_people_write_them(corpus: dict[str, Imported]) -> None:
     emoji = corpus["docusaurus/adr-001-use-docusaurus-for-the-developer-portal.md"]
     assert emoji.record is not None and emoji.record["status"] == "accepted"
-    assert emoji.report.status_written == "✅ Accepted"
+    assert emoji.report.status.written == "✅ Accepted"
     badge = corpus["jekyll/0036-use-renovate-for-dependency-updates.md"]
-    assert badge.report.status_from == "badge"
+    assert badge.report.status.source == "badge"
     after = corpus["freeform/log-retention.md"]
-    assert after.report.status_from == "status section"
+    assert after.report.status.source == "status section"
     header = corpus["nygard-tools/0008-authenticate-services-with-mutual-tls.md"]
-    assert header.report.status_from == "header line"
+    assert header.report.status.source == "header line"
     assert header.record is not None and header.record["links"] == {"superseded_by": [10]}
     changelog = corpus["freeform/feature-flags.md"]
-    assert changelog.report.status_from == "change log"
+    assert changelog.report.status.source == "change log"
     assert changelog.record is not None and changelog.record["date"] == dt.date(2021, 2, 23)
     note = corpus["nygard-tools/0004-use-postgresql-for-the-ledger.md"]
     assert note.record is not None
@@ -502,7 +502,7 @@ def test_a_project_extends_the_language_table_in_adrgen_toml(docs_repo: Path) ->
     source.parent.mkdir()
     source.write_text(GERMAN, encoding="utf-8")
     before = import_adrs([source], docs_repo / "decisions", dry_run=True)
-    assert report_of(before, source.name).status == "unknown"
+    assert report_of(before, source.name).status.value == "unknown"
     (docs_repo / "adrgen.toml").write_text(
         "[import.sections]\n"
         'context = ["Hintergrund"]\n'
@@ -828,7 +828,10 @@ def test_unreadable_files_fail_with_positions_and_nothing_is_written(tmp_path: P
     with pytest.raises(ImportFailed) as caught:
         import_adrs([folder], tmp_path / "decisions")
     lines = caught.value.lines()
-    assert any(line.endswith("0005-latin1.md:1:9: not UTF-8 text (byte 0xe9)") for line in lines)
+    assert any(
+        line.endswith("0005-latin1.md:1:9: file is not valid UTF-8 (byte 0xe9 at offset 8)")
+        for line in lines
+    )
     assert isinstance(caught.value, AdrgenError)
     assert not (tmp_path / "decisions").exists()
 

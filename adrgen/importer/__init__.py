@@ -34,7 +34,7 @@ from adrgen.importer.links import INVERSE, LinkKind, Resolver, Target
 from adrgen.importer.mapping import Draft, map_document, option_id
 from adrgen.importer.read import UnreadableFile, read_document, read_text
 from adrgen.importer.recognise import collect
-from adrgen.importer.report import FileReport, ImportReport, Unmapped
+from adrgen.importer.report import FileReport, ImportReport, Reading, Unmapped
 from adrgen.importer.sections import SectionTable
 from adrgen.importer.statuses import importer_rules
 from adrgen.importer.write import check_folder, record_yaml, write_records
@@ -480,15 +480,19 @@ def _report(draft: Draft, dry_run: bool) -> FileReport:
         title=draft.title,
         skip_kind=draft.skip_kind,
         reason=draft.skip_reason,
-        status=draft.status,
-        status_note=draft.status_note,
-        status_written=draft.status_written,
-        status_from=draft.status_from,
-        status_line=draft.status_line,
-        date=draft.date.isoformat() if draft.date else "",
-        date_from=draft.date_from or "",
-        date_text=draft.date_text,
-        date_line=draft.date_line,
+        status=Reading(
+            draft.status,
+            draft.status_written,
+            draft.status_from,
+            draft.status_line,
+            draft.status_note,
+        ),
+        date=Reading(
+            draft.date.isoformat() if draft.date else "",
+            draft.date_text,
+            draft.date_from or "",
+            draft.date_line,
+        ),
         links={k: sorted(v) for k, v in draft.links.items() if v},
         unmapped=tuple(Unmapped(k.heading, k.start, k.end, k.why) for k in draft.kept),
         notes=tuple(draft.notes) if not skipped else (),

@@ -178,19 +178,24 @@ def date_in_file_name(stem: str) -> tuple[dt.date, str] | None:
         return None
 
 
-@functools.lru_cache(maxsize=256)
-def _in_work_tree(folder: Path) -> bool:
+def _git(folder: Path, *args: str) -> str | None:
+    """git's output in ``folder``, or ``None`` when git fails or is missing."""
     try:
         done = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "--is-inside-work-tree"],
+            ["git", "-C", str(folder), *args],
             capture_output=True,
             text=True,
-            timeout=30,
+            timeout=60,
             check=False,
         )
     except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0 and done.stdout.strip() == "true"
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+@functools.lru_cache(maxsize=256)
+def _in_work_tree(folder: Path) -> bool:
+    return (_git(folder, "rev-parse", "--is-inside-work-tree") or "").strip() == "true"
 
 
 def git_added_date(path: Path) -> dt.date | None:
@@ -201,28 +206,9 @@ def git_added_date(path: Path) -> dt.date | None:
     folder = path.parent.resolve()
     if not _in_work_tree(folder):
         return None
-    try:
-        done = subprocess.run(
-            [
-                "git",
-                "-C",
-                str(folder),
-                "log",
-                "--diff-filter=A",
-                "--follow",
-                "--format=%as",
-                "--",
-                path.name,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    days = [line.strip() for line in done.stdout.splitlines() if line.strip()]
-    if done.returncode != 0 or not days:
+    out = _git(folder, "log", "--diff-filter=A", "--follow", "--format=%as", "--", path.name)
+    days = [line.strip() for line in (out or "").splitlines() if line.strip()]
+    if not days:
         return None
     try:
         return dt.date.fromisoformat(days[-1])  # the earliest: the commit that added it

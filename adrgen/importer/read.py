@@ -25,7 +25,7 @@ from markdown_it.token import Token
 
 from adrgen.errors import Problem, ValidationFailed, display_path
 from adrgen.importer.sections import SectionTable
-from adrgen.loader import DEFAULT_MAX_BYTES, load_text
+from adrgen.loader import DEFAULT_MAX_BYTES, decode_utf8, load_text, read_bounded
 
 __all__ = [
     "Block",
@@ -252,32 +252,20 @@ class Document:
 
 
 def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """The file's text with line ends made ``\\n``; raises :class:`UnreadableFile`."""
-    shown = display_path(path)
+    """The file's text with line ends made ``\\n``; raises :class:`UnreadableFile`.
+
+    Read through adrgen's loader, so a file too big, unreadable or not UTF-8 gets the same
+    message as a record would.
+    """
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise UnreadableFile(
-                Problem(shown, 0, 0, "", f"file is {size:,} bytes; the limit is {max_bytes:,}")
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableFile(
-            Problem(shown, 0, 0, "", f"cannot read: {exc.strerror or exc}")
-        ) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise UnreadableFile(
-            Problem(shown, line, col, "", f"not UTF-8 text (byte 0x{data[exc.start]:02x})")
-        ) from None
+        text = decode_utf8(read_bounded(path, max_bytes=max_bytes, what="ADRs"), path)
+    except ValidationFailed as exc:
+        raise UnreadableFile(exc.problems[0]) from None
     if "\x00" in text:
         raise UnreadableFile(
-            Problem(shown, 1, 1, "", "binary file (contains NUL bytes), not Markdown")
+            Problem(display_path(path), 1, 1, "", "binary file (contains NUL bytes), not Markdown")
         )
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 _KEY_LINE = re.compile(r"^(?:\"([^\"]+)\"|'([^']+)'|([^\s#'\"-][^:]*?))\s*:(?:\s|$)")
@@ -350,17 +338,17 @@ def read_document(
     builder = _TreeBuilder(lines, body_start, table)
     h1, preamble, sections = builder.build(tokens)
     return Document(
-        path=path,
-        display=display or display_path(path),
-        lines=lines,
-        front=front,
-        front_keys=front_keys,
-        front_unread=unread,
-        h1=h1,
-        preamble=preamble,
-        sections=sections,
-        references=env.get("references", {}),
-        warnings=problems,
+        path,
+        display or display_path(path),
+        lines,
+        front,
+        front_keys,
+        unread,
+        h1,
+        preamble,
+        sections,
+        env.get("references", {}),
+        problems,
     )
 
 

@@ -31,6 +31,31 @@ class Unmapped:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """A value read from the source: what it became, the words it was read from, where."""
+
+    value: str = ""
+    written: str = ""
+    source: str = ""
+    line: int = 0
+    note: str = ""
+
+    def to_json(self, *, note: bool = False) -> dict[str, Any]:
+        """``{value, as_written, from, line}`` (and ``note``), absent values as null."""
+        entry: dict[str, Any] = {"value": self.value or None}
+        if note:
+            entry["note"] = self.note or None
+        entry.update(
+            {
+                "as_written": self.written or None,
+                "from": self.source or None,
+                "line": self.line or None,
+            }
+        )
+        return entry
+
+
+@dataclass(frozen=True)
 class FileReport:
     """What happened to one Markdown file."""
 
@@ -44,15 +69,8 @@ class FileReport:
     title: str = ""
     skip_kind: str = ""
     reason: str = ""
-    status: str = ""
-    status_note: str = ""
-    status_written: str = ""
-    status_from: str = ""
-    status_line: int = 0
-    date: str = ""
-    date_from: str = ""
-    date_text: str = ""
-    date_line: int = 0
+    status: Reading = field(default_factory=lambda: Reading())
+    date: Reading = field(default_factory=lambda: Reading())
     links: dict[str, list[int]] = field(default_factory=dict)
     unmapped: tuple[Unmapped, ...] = ()
     notes: tuple[Problem, ...] = ()
@@ -84,19 +102,8 @@ class FileReport:
                 "number": self.number,
                 "renumbered_from": self.renumbered_from,
                 "title": self.title,
-                "status": {
-                    "value": self.status,
-                    "note": self.status_note or None,
-                    "as_written": self.status_written or None,
-                    "from": self.status_from or None,
-                    "line": self.status_line or None,
-                },
-                "date": {
-                    "value": self.date or None,
-                    "from": self.date_from or None,
-                    "as_written": self.date_text or None,
-                    "line": self.date_line or None,
-                },
+                "status": self.status.to_json(note=True),
+                "date": self.date.to_json(),
                 "links": self.links,
                 "unmapped": [
                     {"heading": u.heading, "lines": [u.start, u.end], "why": u.why}

@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from adrgen.config import IMPORT_SECTION_PARTS
+from adrgen.config import IMPORT_METADATA_PARTS, IMPORT_SECTION_PARTS
 
 __all__ = ["BUILTIN_NAMES", "SectionTable", "normalise"]
 
@@ -256,21 +256,10 @@ def _letter(char: str) -> str:
     return f"[{variants}]" if variants else re.escape(char)
 
 
-#: Parts whose names the metadata lines (``Status: accepted``) and front matter keys use.
-METADATA_PARTS: Sequence[str] = (
-    "status",
-    "date",
-    "decision_makers",
-    "consulted",
-    "informed",
-    "tags",
-)
-
-
 def metadata_part(table: SectionTable, key: str) -> str | None:
     """The metadata part a ``Key:`` names (``Statut`` → ``status``), or ``None``."""
     key_norm = normalise(key)
-    for part in METADATA_PARTS:
+    for part in IMPORT_METADATA_PARTS:
         if key_norm in table.names(part):
             return part
     return None
