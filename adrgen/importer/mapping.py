@@ -750,7 +750,7 @@ class _Mapper:
             if self.decisions:
                 self._keep_section(
                     section,
-                    self.markdown(section.blocks, section.children),
+                    self.markdown(section.blocks, section.children, level=4),
                     "a second decision section '{t}'",
                 )
             else:
@@ -779,7 +779,7 @@ class _Mapper:
             else:
                 self._keep_section(
                     section,
-                    self.markdown(section.blocks, section.children),
+                    self.markdown(section.blocks, section.children, level=4),
                     "section '{t}' names nobody",
                 )
         elif part == "tags":
@@ -803,7 +803,7 @@ class _Mapper:
                 target.extend(_item_text(item) for item in block.items if _item_text(item))
             elif block.kind != "comment":
                 rest.append(block)
-        text = self.markdown(rest, section.children)
+        text = self.markdown(rest, section.children, level=4)
         self._keep_section(section, text, f"text beside the list of {name} in '{{t}}'")
 
     def _status_section(self, section: Section) -> None:
@@ -839,7 +839,7 @@ class _Mapper:
                     continue
                 rest.append(line.raw)
         text = clean_markdown("\n\n".join(rest))
-        children = self.markdown([], section.children)
+        children = self.markdown([], section.children, level=4)
         self._keep_section(
             section,
             clean_markdown(text + "\n\n" + children),
@@ -859,7 +859,7 @@ class _Mapper:
                         continue
             rest.append(block)
         self._keep_section(
-            section, self.markdown(rest, section.children), "text in '{t}' beside the date"
+            section, self.markdown(rest, section.children, level=4), "text in '{t}' beside the date"
         )
 
     def _links_section(self, section: Section) -> None:
@@ -874,7 +874,7 @@ class _Mapper:
                 if not refs:
                     other.append(f"- {line.raw}" if block.kind == "list" else line.raw)
         text = self.with_references(clean_markdown("\n".join(other)))
-        text = clean_markdown(text + "\n\n" + self.markdown([], section.children))
+        text = clean_markdown(text + "\n\n" + self.markdown([], section.children, level=4))
         self._keep_section(section, text, "links in '{t}' to things other than records")
 
     # -- references -------------------------------------------------------------------------
@@ -1415,7 +1415,7 @@ class _Mapper:
         for section in self.unknown:
             self._keep_section(
                 section,
-                self.markdown(section.blocks, section.children),
+                self.markdown(section.blocks, section.children, level=4),
                 "section '{t}' has no field in the record",
             )
         parts = list(self.preamble_text)
@@ -1457,10 +1457,19 @@ class _Mapper:
 
 
 def _layout_only(block: Block) -> bool:
-    """A template hint in a comment, or a generated table of contents: not the decision's."""
+    """A template hint in a comment, or a table of contents (``{:toc}``, or a list of links
+    to the page's own headings): the old site's layout, not the decision's."""
     if block.kind == "comment":
         return bool(_BOILERPLATE.search(block.raw))
+    if block.kind == "list":
+        return bool(block.items) and all(_anchor_item(item) for item in block.items)
     return block.kind == "html" and "{:toc}" in block.raw
+
+
+def _anchor_item(item: Item) -> bool:
+    links = item.line.links()
+    only_link = len(links) == 1 and links[0].href.startswith("#") and item.line.plain == links[0].text
+    return only_link and not item.blocks and all(_anchor_item(c) for c in item.children)
 
 
 #: Headings only MADR uses (in English and French, normalised).

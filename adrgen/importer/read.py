@@ -268,6 +268,7 @@ def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+_SQUASHED = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):(?P<value>\S.*)$")
 _KEY_LINE = re.compile(r"^(?:\"([^\"]+)\"|'([^']+)'|([^\s#'\"-][^:]*?))\s*:(?:\s|$)")
 
 
@@ -306,6 +307,20 @@ def _front_matter(
         return None, {}, (2, text), end + 1, problems
     if data is None:
         data = {}
+    if isinstance(data, str) and all(_SQUASHED.match(line) for line in raw if line.strip()):
+        # "tag:General": YAML wants a space after the colon; a reader sees a key and a value.
+        data = {m["key"]: m["value"].strip() for m in map(_SQUASHED.match, raw) if m}
+        problems = [
+            Problem(
+                display_path(path),
+                2,
+                1,
+                "",
+                "front matter has no space after its colon (key:value); read as key: value",
+            )
+        ]
+    else:
+        problems = []
     if not isinstance(data, dict):
         problem = Problem(
             shown, 2, 1, "", "front matter is not a mapping of keys (key: value); kept as text"
@@ -314,13 +329,13 @@ def _front_matter(
     keys: dict[str, tuple[int, list[str]]] = {}
     current = ""
     for index, line in enumerate(raw):
-        match = _KEY_LINE.match(line)
+        match = _KEY_LINE.match(line) or _SQUASHED.match(line)
         if match and not line[:1].isspace():
             current = next(g for g in match.groups() if g)
             keys[current] = (index + 2, [line])
         elif current:
             keys[current][1].append(line)
-    return {str(k): v for k, v in data.items()}, keys, None, end + 1, []
+    return {str(k): v for k, v in data.items()}, keys, None, end + 1, problems
 
 
 def read_document(

@@ -117,7 +117,7 @@ def record_data(draft: Draft) -> CommentedMap:
 def context_text(draft: Draft) -> str:
     """The context: the source's own, then what had no field, each under its heading."""
     parts = [p for p in draft.context if p.strip()]
-    parts += [f"### {k.heading}\n\n{k.text}" for k in draft.kept]
+    parts += [f"### {k.heading}\n\n{k.text}" for k in sorted(draft.kept, key=lambda k: k.start)]
     return "\n\n".join(parts).strip()
 
 
