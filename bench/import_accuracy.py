@@ -280,10 +280,12 @@ def measure(corpus: Path, labels: dict[str, Any], scratch: Path) -> dict[str, An
         chosen = next(
             (o["name"] for o in record.get("options") or [] if o["id"] == chosen_id), None
         )
+        # Labels quote the "Chosen option:" text as written, which may abbreviate the option
+        # or add to it: the same option when one contains the other.
         if (chosen is None and label.get("chosen") is None) or (
             chosen is not None
             and label.get("chosen") is not None
-            and key(chosen) == key(label["chosen"])
+            and (key(chosen) in key(label["chosen"]) or key(label["chosen"]) in key(chosen))
         ):
             counts["chosen_agree"] += 1
         else:
@@ -353,9 +355,16 @@ def main() -> int:
     )
     parser.add_argument("corpus", type=Path)
     parser.add_argument("labels", type=Path)
-    parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument(
-        "--aggregate-only", action="store_true", help="no file names or text in the JSON"
+        "--json",
+        type=Path,
+        default=REPO / "bench" / "results" / "import-accuracy.json",
+        help="merge the results into this file, under the corpus's name (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--aggregate-only",
+        action="store_true",
+        help="no file names or text in the JSON (implied for a corpus outside this repository)",
     )
     parser.add_argument("--keep", type=Path, help="keep the scratch repositories in this folder")
     args = parser.parse_args()
@@ -384,21 +393,38 @@ def main() -> int:
         print(
             f"  {item['file']}: {item['field']}: expected {item['expected']!r}, got {item['got']!r}"
         )
-    if args.json:
-        out = dict(result)
-        out["corpus"] = args.corpus.name
-        if args.aggregate_only:
-            counts: dict[str, int] = defaultdict(int)
-            for item in result["disagreements"]:
-                counts[item["field"]] += 1
-            out = {
-                "corpus": args.corpus.name,
-                "figures": figures,
-                "disagreements_by_field": dict(counts),
-                "failed_projects": len(result["failures"]),
-            }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=2, default=str, ensure_ascii=False) + "\n")
+    corpus = args.corpus.resolve()
+    inside = corpus.is_relative_to(REPO)
+    entry: dict[str, Any] = {
+        "command": f"python bench/import_accuracy.py {args.corpus} {args.labels}",
+        "commit": subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip(),
+        "figures": figures,
+    }
+    if args.aggregate_only or not inside:
+        # Other people's text stays out of this repository: counts only.
+        by_field: dict[str, int] = defaultdict(int)
+        for item in result["disagreements"]:
+            by_field[item["field"]] += 1
+        entry["disagreements_by_field"] = dict(sorted(by_field.items()))
+        entry["failed_projects"] = len(result["failures"])
+    else:
+        entry["disagreements"] = result["disagreements"]
+        entry["failures"] = result["failures"]
+    name = corpus.relative_to(REPO).as_posix() if inside else "outside corpus (aggregate only)"
+    document: dict[str, Any] = {}
+    if args.json.exists():
+        document = json.loads(args.json.read_text(encoding="utf-8"))
+    document.setdefault("corpora", {})[name] = entry
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(
+        json.dumps(document, indent=2, default=str, ensure_ascii=False, sort_keys=True) + "\n"
+    )
+    print(f"\nresults written to {args.json} (under {name!r})")
     return 0
 
 

@@ -89,6 +89,8 @@ class OptionDraft:
     complexity: str | None = None
     time: str | None = None
     id: str = ""
+    #: The source marks it as the selected one ("[SELECTED] Option 1", "(chosen)").
+    marked: bool = False
 
 
 @dataclass
@@ -259,6 +261,16 @@ def match_option(name: str, options: Sequence[OptionDraft]) -> int | None:
             exact = [i for i in hits if keys[i] == wanted]
             return exact[0] if len(exact) == 1 else None
     wanted_words = set(_words(name))
+    # "Rely on upstream" for "Rely on whatever mechanism upstream proposes": the one option
+    # that has every word the name has (or whose words the name has, all of them).
+    covering: tuple[Callable[[set[str]], bool], ...] = (
+        lambda words: bool(wanted_words) and wanted_words <= words,
+        lambda words: bool(words) and words <= wanted_words,
+    )
+    for covers in covering:
+        hits = [i for i, o in enumerate(options) if covers(set(_words(o.name)))]
+        if len(hits) == 1:
+            return hits[0]
     scores = []
     for i, option in enumerate(options):
         words = set(_words(option.name))
@@ -388,6 +400,7 @@ class _Mapper:
         self._settle_date()
         self._options()
         self._outcome()
+        self._marked_choice()
         self._estimate_tables()
         for section in self.consequences:
             self._consequences(section)
@@ -965,6 +978,18 @@ class _Mapper:
                 self.unknown.remove(section)
                 self._details(draft.options[index], section.blocks, section.children)
 
+    def _marked_choice(self) -> None:
+        """An option marked "[SELECTED]" or "(chosen)" is the chosen one, if nothing else is."""
+        draft = self.draft
+        marked = [i for i, o in enumerate(draft.options) if o.marked]
+        if draft.chosen is None and len(marked) == 1:
+            draft.chosen = marked[0]
+            draft.note(
+                draft.options[marked[0]].line,
+                "outcome.chosen",
+                f"'{draft.options[marked[0]].name}' is marked as the selected option",
+            )
+
     def _estimate_tables(self) -> None:
         """A table anywhere with a row per option and an Effort (or Complexity) column."""
         if not self.draft.options:
@@ -1009,10 +1034,10 @@ class _Mapper:
             if block.kind == "list" and not listed:
                 listed = True
                 for item in block.items:
-                    name = option_name(item.line)
+                    name, marked = _unmark(option_name(item.line))
                     if not name:
                         continue
-                    option = OptionDraft(name, item.start)
+                    option = OptionDraft(name, item.start, marked=marked)
                     described = _item_markdown(item)
                     if _key(described) != _key(name):
                         option.summary.append(described)
@@ -1021,13 +1046,28 @@ class _Mapper:
             elif block.kind == "table" and not listed and block.rows:
                 listed = True
                 self._option_table(block)
-            elif block.kind == "paragraph" and _bold_option(block.lines[0]) is not None:
-                # "**Option 1:** Use X" paragraphs, each followed by its details.
+            elif block.kind == "paragraph" and any(_bold_option(ln) for ln in block.lines):
+                # "**Option 1:** Use X" lines, each followed by its details.
                 listed = True
-                current = OptionDraft(_bold_option(block.lines[0]) or "", block.start)
-                if len(block.lines) > 1:
-                    current.summary.append("\n".join(ln.raw for ln in block.lines[1:]))
-                draft.options.append(current)
+                before: list[str] = []
+                for line in block.lines:
+                    bold = _bold_option(line)
+                    if bold is not None:
+                        current = OptionDraft(*_unmark(bold)[:1], line.number)
+                        current.marked = _unmark(bold)[1]
+                        draft.options.append(current)
+                    elif current is not None:
+                        current.summary.append(line.raw)
+                    else:
+                        before.append(line.raw)
+                if before:
+                    draft.keep(
+                        section.heading.plain,
+                        "\n".join(before),
+                        block.start,
+                        block.start,
+                        f"text in '{section.heading.plain}' beside the options",
+                    )
             elif current is not None:
                 self._details(current, [block], [])
             else:
@@ -1247,20 +1287,15 @@ class _Mapper:
             draft.decision = self.markdown(blocks, self._outcome_children(section))
             return
         chosen_at = None
+        found: tuple[str, str, int, int] | None = None
         for position, block in enumerate(blocks):
-            lines = block.lines if block.kind == "paragraph" else [i.line for i in block.items[:1]]
-            if lines and self._chosen_line(lines[0].raw, position, blocks) is not None:
+            found = self._chosen_line(_first_lines(block), position, blocks)
+            if found is not None:
                 chosen_at = position
                 break
         children = self._outcome_children(section)
-        if chosen_at is not None:
-            name, tail, used = self._chosen_line(
-                blocks[chosen_at].lines[0].raw
-                if blocks[chosen_at].kind == "paragraph"
-                else blocks[chosen_at].items[0].line.raw,
-                chosen_at,
-                blocks,
-            ) or ("", "", 1)
+        if chosen_at is not None and found is not None:
+            name, tail, used, lines_used = found
             index = match_option(name, draft.options) if draft.options else None
             if index is not None:
                 draft.chosen = index
@@ -1273,7 +1308,7 @@ class _Mapper:
                 rest = [b for i, b in enumerate(blocks) if not chosen_at <= i < chosen_at + used]
                 first = blocks[chosen_at]
                 extra = (
-                    [ln.raw for ln in first.lines[1:]]
+                    [ln.raw for ln in first.lines[lines_used:]]
                     if first.kind == "paragraph" and used == 1
                     else []
                 )
@@ -1300,7 +1335,9 @@ class _Mapper:
                     else first_text.items[0].line.plain
                 )
                 sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z])", sentence)[0]
-                index = option_in_sentence(sentence, draft.options)
+                index = _option_by_number(sentence, draft.options)
+                if index is None:
+                    index = option_in_sentence(sentence, draft.options)
                 if index is not None:
                     draft.chosen = index
                     draft.note(
@@ -1329,10 +1366,13 @@ class _Mapper:
         return rest
 
     def _chosen_line(
-        self, raw: str, position: int, blocks: Sequence[Block]
-    ) -> tuple[str, str, int] | None:
-        """``Chosen option: "X", because Y`` → (X, Y, blocks used); None if no such line."""
-        text = raw.strip()
+        self, lines: Sequence[str], position: int, blocks: Sequence[Block]
+    ) -> tuple[str, str, int, int] | None:
+        """``Chosen option: "X", because Y`` → (X, Y, blocks used, lines used of the first);
+        None if the block does not open with such a line."""
+        if not lines:
+            return None
+        text = lines[0].strip()
         pattern = self.table.phrase_pattern("chosen_option")
         after = re.match(
             r"^(?P<name>\"[^\"]+\"|“[^”]+”|«[^»]+»|\*\*[^*]+\*\*|`[^`]+`)\s+(?:is|was|est)\s+(?:the\s+|l'option\s+)?(?:chosen|choisie?|retenue?)\b(?P<rest>.*)$",
@@ -1340,7 +1380,7 @@ class _Mapper:
             re.IGNORECASE | re.DOTALL,
         )
         if after:
-            return _unquote(after["name"]), _because(after["rest"]), 1
+            return _unquote(after["name"]), _because(after["rest"]), 1, 1
         match = re.match(
             rf"^(?:\*\*|__)?(?:{pattern})(?:\*\*|__)?\s*:?\s*(?:\*\*|__)?\s*:?\s*(?P<rest>.*)$",
             text,
@@ -1349,23 +1389,22 @@ class _Mapper:
         if match is None:
             return None
         rest = match["rest"].strip()
-        used = 1
-        if not rest and position + 1 < len(blocks):
+        used, lines_used = 1, 1
+        if not rest and len(lines) > 1:
+            # "Chosen option:" alone on its line, the option on the next ones.
+            rest, lines_used = " ".join(line.strip() for line in lines[1:]), len(lines)
+        elif not rest and position + 1 < len(blocks):
             following = blocks[position + 1]
-            lines = (
-                following.lines
-                if following.kind == "paragraph"
-                else [i.line for i in following.items[:1]]
-            )
             if following.kind == "list" and len(following.items) > 1:
                 return None  # "Chosen options:" over a list: more than one
-            if lines:
-                rest, used = lines[0].raw.strip(), 2
+            nxt = _first_lines(following)
+            if nxt:
+                rest, used = " ".join(line.strip() for line in nxt), 2
         if not rest:
             return None
         name, tail = _split_chosen(rest)
-        plain = " ".join(t for t in [_plain(name)] if t)
-        return (plain, tail, used) if plain else None
+        plain = _plain(name)
+        return (plain, tail, used, lines_used) if plain else None
 
     def _consequences(self, section: Section) -> None:
         draft = self.draft
@@ -1468,7 +1507,9 @@ def _layout_only(block: Block) -> bool:
 
 def _anchor_item(item: Item) -> bool:
     links = item.line.links()
-    only_link = len(links) == 1 and links[0].href.startswith("#") and item.line.plain == links[0].text
+    only_link = (
+        len(links) == 1 and links[0].href.startswith("#") and item.line.plain == links[0].text
+    )
     return only_link and not item.blocks and all(_anchor_item(c) for c in item.children)
 
 
@@ -1546,14 +1587,43 @@ def _item_markdown(item: Item) -> str:
     return clean_markdown("\n".join([first, *(ln[indent:] for ln in rest)]))
 
 
+_MARK = re.compile(
+    r"\s*[\[(](?:selected|chosen|choisie?|retenue?)(?:\s+option)?[\])]\s*", re.IGNORECASE
+)
+
+
+def _unmark(name: str) -> tuple[str, bool]:
+    """``"[SELECTED] Option 1: X"`` → ``("Option 1: X", True)``."""
+    bare = _MARK.sub(" ", name).strip()
+    return " ".join(bare.split()), bare != name.strip()
+
+
 def _bold_option(line: Line) -> str | None:
-    """A paragraph that opens with ``**Option 1:**`` names an option: the whole line."""
+    """A line that opens with ``**Option 1:**`` names an option: the whole line."""
     if re.match(
-        r"^\s*(?:\*\*|__)(?:option|alternative)\s*\w{0,3}\s*[:.)-]?\s*(?:\*\*|__)",
+        r"^\s*(?:\*\*|__)(?:\[\w+\]\s*)?(?:option|alternative)\s*\w{0,3}\s*[:.)-]?\s*(?:\*\*|__)",
         line.raw,
         re.IGNORECASE,
     ):
         return line.name
+    return None
+
+
+def _option_by_number(sentence: str, options: Sequence[OptionDraft]) -> int | None:
+    """ "We decided to go with option 2": the second option (or the one named "Option 2")."""
+    found = {int(n) for n in re.findall(r"\boption\s*#?(\d{1,2})\b", sentence, re.IGNORECASE)}
+    if len(found) != 1:
+        return None
+    (number,) = found
+    named = [
+        i
+        for i, o in enumerate(options)
+        if re.match(rf"^option\s*{number}\b", _plain(o.name), re.IGNORECASE)
+    ]
+    if len(named) == 1:
+        return named[0]
+    if not any(re.match(r"^option\s*\d", _plain(o.name), re.IGNORECASE) for o in options):
+        return number - 1 if 1 <= number <= len(options) else None
     return None
 
 
@@ -1592,6 +1662,8 @@ def option_name(line: Line) -> str:
         cut
         and not re.match(r"^(?:option|alternative)\s*\w{0,3}$", cut["head"], re.IGNORECASE)
         and len(cut["head"].split()) <= 10
+        and cut["head"].count("(") == cut["head"].count(")")
+        and cut["head"].count("`") % 2 == 0
     ):
         return cut["head"].strip()
     if len(name) > 120:
@@ -1603,6 +1675,15 @@ def _plain(markdown: str) -> str:
     from adrgen.importer.read import inline_text
 
     return inline_text(parse_inline(markdown), code=False).strip()
+
+
+def _first_lines(block: Block) -> list[str]:
+    """A paragraph's lines, or a list's first item, as written."""
+    if block.kind == "paragraph":
+        return [line.raw for line in block.lines]
+    if block.kind == "list" and block.items:
+        return [block.items[0].line.raw]
+    return []
 
 
 def _unquote(name: str) -> str:
