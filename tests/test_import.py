@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adrgen.authoring import init_repository
 from adrgen.config import load_config
@@ -884,3 +886,71 @@ def test_a_corpus_import_validates_and_builds(tmp_path: Path) -> None:
     pages = [p.read_text() for p in (repo / "site").glob("*/index.html")]
     assert sum("Authenticate services with mutual TLS" in p and "superseded" in p for p in pages)
     assert len(list((repo / "decisions").glob("*.yaml"))) == 30
+
+
+# ---------------------------------------------------------------------------------------------
+# Any Markdown: a valid record or a reason, never a traceback
+
+_PIECES = [
+    "# 3. A title\n",
+    "# Context\n",
+    "Title\n=====\n",
+    "## Status\n",
+    "## Statut\n",
+    "## Decision\n",
+    "## Considered Options\n",
+    "## Decision Outcome\n",
+    "## Pros and Cons of the Options\n",
+    "### Option A\n",
+    "## Consequences\n",
+    "## Links\n",
+    "Status: accepted\n",
+    "* Status: superseded by [ADR-0002](0002-x.md)\n",
+    "**Status:** ✅ Accepted\n",
+    "Superseded: 2019-12-19 by [ADR 1](0001-x.md)\n",
+    "Date: 05/02/2018\n",
+    "Date: May 2025\n",
+    "Date: 2023-13-10\n",
+    "Chosen option: \"A\", because it is first.\n",
+    "Chosen option:\n",
+    "* A\n* B\n  * nested\n",
+    "1. Offset: one\n2. Cursor: two\n",
+    "* Good, because yes\n* Bad, because no\n",
+    "| Option | Effort |\n|---|---|\n| A | 2 weeks |\n",
+    "| Status | Date |\n|---|---|\n| Accepted | 2020-01-02 |\n",
+    "```yaml\n---\nstatus: accepted\n---\n```\n",
+    "<!-- Status: Rejected -->\n",
+    ":::info Status\n\nAccepted\n\n:::\n",
+    "See ADR 2 and [the other](/adr/1) and [ref][r].\n\n[r]: 0002-x.md\n",
+    "**Option 1:** first\n**[SELECTED] Option 2:** second\n",
+    "We decided to go with option 2.\n",
+    "{{ 7*7 }} @enduml !include /etc/passwd\n",
+    "yes\n",
+    "   \n\t\n",
+    "text with trailing spaces   \n",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    first=st.lists(st.sampled_from(_PIECES), min_size=1, max_size=12),
+    second=st.lists(st.sampled_from(_PIECES), min_size=0, max_size=12),
+    front=st.sampled_from(["", "---\nstatus: proposed\n---\n", "---\ntag:Web\n---\n", "---\n[\n---\n"]),
+    crlf=st.booleans(),
+)
+def test_any_markdown_imports_into_a_valid_folder(
+    tmp_path_factory: pytest.TempPathFactory,
+    first: list[str],
+    second: list[str],
+    front: str,
+    crlf: bool,
+) -> None:
+    base = tmp_path_factory.mktemp("any")
+    folder = base / "adr"
+    folder.mkdir()
+    for name, pieces in (("0001-x.md", first), ("0002-x.md", second)):
+        text = front + "\n".join(pieces)
+        (folder / name).write_bytes(text.replace("\n", "\r\n" if crlf else "\n").encode())
+    report = import_adrs([folder], base / "decisions", renumber=True)
+    assert len(report.written) == 2
+    records(base)  # the folder validates

@@ -30,8 +30,10 @@ from adrgen.authoring import schema_header, slugify
 from adrgen.config import Config
 from adrgen.errors import ImportFailed, Problem
 from adrgen.importer.dates import DateOrder, git_added_date
+from adrgen.importer.draft import Draft
 from adrgen.importer.links import INVERSE, LinkKind, Resolver, Target
-from adrgen.importer.mapping import Draft, map_document, option_id
+from adrgen.importer.mapping import map_document
+from adrgen.importer.options import option_id
 from adrgen.importer.read import UnreadableFile, read_document, read_text
 from adrgen.importer.recognise import collect
 from adrgen.importer.report import FileReport, ImportReport, Reading, Unmapped

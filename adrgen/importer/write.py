@@ -24,8 +24,8 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 
 from adrgen.authoring import round_trip_yaml
 from adrgen.errors import ImportFailed, OutputError, ValidationFailed, display_path
+from adrgen.importer.draft import Draft
 from adrgen.importer.links import LINK_KINDS
-from adrgen.importer.mapping import Draft
 from adrgen.loader import DEFAULT_MAX_BYTES, LoadedDocument, load_text
 from adrgen.output import write_new_file
 from adrgen.pipeline import discover_records, load_documents
