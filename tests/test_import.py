@@ -361,6 +361,16 @@ def test_site_absolute_relative_plain_and_reference_links(corpus: dict[str, Impo
     assert reference is not None and reference["links"] == {"superseded_by": [6]}
 
 
+def test_amends_is_linked_and_keeps_its_wording(corpus: dict[str, Imported]) -> None:
+    money = corpus["nygard-tools/0003-store-money-as-integer-minor-units.md"]
+    assert money.record is not None
+    assert money.record["links"] == {"relates_to": [7]}
+    assert (
+        "### Status\n\nAmended by [7. Round currency conversions half to even]"
+        "(0007-round-currency-conversions-half-to-even.md)"
+    ) in money.record["context"]
+
+
 def test_dates_in_every_accepted_form(corpus: dict[str, Imported]) -> None:
     def date_of(name: str) -> Any:
         record = corpus[name].record
@@ -911,7 +921,7 @@ _PIECES = [
     "Date: 05/02/2018\n",
     "Date: May 2025\n",
     "Date: 2023-13-10\n",
-    "Chosen option: \"A\", because it is first.\n",
+    'Chosen option: "A", because it is first.\n',
     "Chosen option:\n",
     "* A\n* B\n  * nested\n",
     "1. Offset: one\n2. Cursor: two\n",
@@ -935,7 +945,9 @@ _PIECES = [
 @given(
     first=st.lists(st.sampled_from(_PIECES), min_size=1, max_size=12),
     second=st.lists(st.sampled_from(_PIECES), min_size=0, max_size=12),
-    front=st.sampled_from(["", "---\nstatus: proposed\n---\n", "---\ntag:Web\n---\n", "---\n[\n---\n"]),
+    front=st.sampled_from(
+        ["", "---\nstatus: proposed\n---\n", "---\ntag:Web\n---\n", "---\n[\n---\n"]
+    ),
     crlf=st.booleans(),
 )
 def test_any_markdown_imports_into_a_valid_folder(

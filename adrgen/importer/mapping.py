@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from adrgen.importer.dates import DateReading, date_in_file_name, only_date, read_date
 from adrgen.importer.draft import META_LINE, Draft, clean_markdown, layout_only
-from adrgen.importer.links import LinkKind, references_in_line
+from adrgen.importer.links import LinkKind, Reference, references_in_line
 from adrgen.importer.numbering import number_in_name, split_title, title_from_name
 from adrgen.importer.options import OptionsReader, item_text, plain_text
 from adrgen.importer.read import Block, Document, Line, Section, parse_inline
@@ -515,6 +515,8 @@ class _Mapper(OptionsReader):
                 refs = references_in_line(line)
                 if refs:
                     self.draft.references.extend(refs)
+                    if _says_more(refs):
+                        rest.append(line.raw)
                     continue
                 if self._metadata(line, preamble=False):
                     continue
@@ -524,7 +526,7 @@ class _Mapper(OptionsReader):
         self._keep_section(
             section,
             clean_markdown(text + "\n\n" + children),
-            "text in '{t}' that is neither the status nor a link",
+            "text in '{t}' beside the status (links in it are linked too)",
         )
 
     def _date_section(self, section: Section) -> None:
@@ -552,11 +554,13 @@ class _Mapper(OptionsReader):
             for line in lines:
                 refs = references_in_line(line)
                 self.draft.references.extend(refs)
-                if not refs:
+                if not refs or _says_more(refs):
                     other.append(f"- {line.raw}" if block.kind == "list" else line.raw)
         text = self.with_references(clean_markdown("\n".join(other)))
         text = clean_markdown(text + "\n\n" + self.markdown([], section.children, level=4))
-        self._keep_section(section, text, "links in '{t}' to things other than records")
+        self._keep_section(
+            section, text, "links in '{t}' that say more than relates_to, or name no record"
+        )
 
     def _references(self) -> None:
         """Every link and "ADR n" in the body (status lines were read with their status)."""
@@ -664,6 +668,12 @@ class _Mapper(OptionsReader):
         ):
             return "nygard"
         return "freeform"
+
+
+def _says_more(refs: Sequence[Reference]) -> bool:
+    """Whether links name a relation the record can only call relates_to ("Amended by",
+    "Refines"): their wording is kept beside the link."""
+    return any(r.stated and r.kind == "relates_to" for r in refs)
 
 
 #: Headings only MADR uses (in English and French, normalised).

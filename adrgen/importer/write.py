@@ -49,6 +49,19 @@ def _text(value: str) -> Any:
     return value
 
 
+def _markdown(value: str) -> Any:
+    """A Markdown field: a literal block when it is long or would need quotes, so it reads
+    as the source wrote it."""
+    text = _text(value)
+    readable = (
+        isinstance(text, str)
+        and not _NON_PRINTABLE.search(value)
+        and not value[:1].isspace()
+        and (len(value) > 80 or (len(value) > 30 and bool(re.search(r"[:#\"'{}\[\]]", value))))
+    )
+    return LiteralScalarString(value.rstrip("\n") + "\n") if readable else text
+
+
 def _seq(items: Sequence[Any], *, flow: bool = False) -> CommentedSeq:
     seq = CommentedSeq([_text(i) if isinstance(i, str) else i for i in items])
     if flow:
@@ -94,7 +107,7 @@ def record_data(draft: Draft) -> CommentedMap:
         data["links"] = links
     context = context_text(draft)
     if context:
-        data["context"] = _text(context)
+        data["context"] = _markdown(context)
     if draft.drivers:
         data["drivers"] = _seq(draft.drivers)
     if draft.options:
@@ -127,7 +140,7 @@ def _option(option: Any) -> CommentedMap:
     data["name"] = _text(option.name)
     summary = "\n\n".join(s for s in option.summary if s.strip()).strip()
     if summary:
-        data["summary"] = _text(summary)
+        data["summary"] = _markdown(summary)
     if option.complexity:
         data["complexity"] = option.complexity
     if option.time:
@@ -144,10 +157,10 @@ def _outcome(draft: Draft) -> CommentedMap:
     if draft.chosen is not None:
         outcome["chosen"] = draft.options[draft.chosen].id
     if draft.decision:
-        outcome["decision"] = _text(draft.decision)
+        outcome["decision"] = _markdown(draft.decision)
     rationale = "\n\n".join(r for r in draft.rationale if r.strip()).strip()
     if rationale:
-        outcome["rationale"] = _text(rationale)
+        outcome["rationale"] = _markdown(rationale)
     consequences = CommentedMap()
     for kind in ("good", "bad", "neutral"):
         values = getattr(draft, kind)
@@ -155,12 +168,12 @@ def _outcome(draft: Draft) -> CommentedMap:
             consequences[kind] = _seq(values)
     notes = "\n\n".join(n for n in draft.consequence_notes if n.strip()).strip()
     if notes:
-        consequences["notes"] = _text(notes)
+        consequences["notes"] = _markdown(notes)
     if consequences:
         outcome["consequences"] = consequences
     confirmation = "\n\n".join(c for c in draft.confirmation if c.strip()).strip()
     if confirmation:
-        outcome["confirmation"] = _text(confirmation)
+        outcome["confirmation"] = _markdown(confirmation)
     return outcome
 
 
