@@ -361,6 +361,31 @@ def test_site_absolute_relative_plain_and_reference_links(corpus: dict[str, Impo
     assert reference is not None and reference["links"] == {"superseded_by": [6]}
 
 
+def test_links_by_site_address_slug_and_renamed_file(tmp_path: Path) -> None:
+    folder = tmp_path / "decisions-md"
+    folder.mkdir()
+    body = "\n\n## Status\n\nAccepted\n\n## Decision\n\n"
+    (folder / "0009-sdk-as-a-csharp-client-library.md").write_text("# 9. SDK" + body + "Yes.\n")
+    (folder / "0011-cd-pipeline.md").write_text(
+        "# 11. CD" + body + "See [ADR-0009](https://github.com/o/r/blob/dev/docs/architecture/"
+        "decisions/0009-sdk-as-a-c%23-client-library.md) and [Other's ADR-0009]"
+        "(https://github.com/x/y/blob/main/docs/adr/0009-manual-yaml-serialisation.md).\n"
+    )
+    (folder / "0016-watt-time-v3.md").write_text("# 16. v3" + body + "Yes.\n")
+    (folder / "0017-signal-type.md").write_text(
+        "# 17. Signal" + body + "As [ADR-0015](https://example.org/docs/architecture/decisions/"
+        "watt-time-v3) says.\n"
+    )
+    import_adrs([folder], tmp_path / "decisions")
+    got = {
+        int(p.name[:4]): yaml.safe_load(p.read_text())
+        for p in (tmp_path / "decisions").glob("*.yaml")
+    }
+    # Docusaurus drops the number from a page's address; a renamed file keeps its number.
+    assert got[17]["links"] == {"relates_to": [16]}
+    assert got[11]["links"] == {"relates_to": [9]}  # not the other project's ADR 9 as well
+
+
 def test_amends_is_linked_and_keeps_its_wording(corpus: dict[str, Imported]) -> None:
     money = corpus["nygard-tools/0003-store-money-as-integer-minor-units.md"]
     assert money.record is not None

@@ -16,6 +16,7 @@ status is something else, the pair is kept as ``relates_to`` at both ends, and r
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -158,6 +159,13 @@ class Resolver:
             for address in target.addresses:
                 self._by_address.setdefault(address, []).append(target)
 
+    def _by_slug(self, name: str, near: Path) -> Target | None:
+        """The source whose file name, without its number, is ``name`` (``watt-time-v3``)."""
+        name = re.sub(r"\.(?:md|html)$", "", name)
+        if not name or name[0].isdigit():
+            return None
+        return self._unique((t for t in self.targets if _slug(t.path) == name), near)
+
     def _by_number(self, number: int, near: Path) -> Target | None:
         """The source numbered ``number``: in the same folder first, else the only one."""
         same = [t for t in self.targets if t.number == number and t.path.parent == near.parent]
@@ -181,11 +189,25 @@ class Resolver:
         path = unquote(parts.path)
         if not path:
             return None  # an anchor in the same page
+        decisions = bool(_DECISIONS_PATH.search(path.casefold()))
         if parts.scheme or parts.netloc:
             if parts.scheme not in ("http", "https", "file"):
                 return None
-            # An absolute URL is a record of this run only when it ends in one's file name.
-            return self._unique(self._by_name.get(PurePosixPath(path).name.casefold(), []), source)
+            # An absolute URL names a record of this run by its file name, or, under an ADR
+            # folder, by its slug (Docusaurus drops the number) or by a number its text says
+            # too ("[ADR-0009](…/decisions/0009-sdk-as-a-c%23-client-library.md)").
+            name = PurePosixPath(path.rstrip("/")).name.casefold()
+            found = self._unique(self._by_name.get(name, []), source)
+            if found is None and decisions:
+                found = self._by_slug(name, source)
+                number = re.match(r"^0*(\d{1,5})[-_]", name)
+                if found is None and number and ref.number == int(number[1]):
+                    # The same number and nearly the same name: the file, renamed since
+                    # or spelt otherwise; another project's ADR 9 has another name.
+                    renamed = self._by_number(ref.number, source)
+                    if renamed is not None and _alike(_slug(Path(name)), _slug(renamed.path)):
+                        found = renamed
+            return found
         if path.startswith("/"):
             address = path.strip("/").casefold()
             for candidate in (address, address.removesuffix(".html"), address.removesuffix(".md")):
@@ -199,18 +221,28 @@ class Resolver:
                     return self._by_path[near]
         name = PurePosixPath(path.rstrip("/")).name.casefold()
         found = self._unique(self._by_name.get(name, []), source)
+        if found is None and decisions:
+            found = self._by_slug(name, source)
         if found is not None:
             return found
         number = re.match(r"^(?:adr[-_]?)?0*(\d{1,5})(?:[-_.]|$)", name)
-        if number and (
-            ref.number is not None
-            or re.search(r"(?:^|/)(?:adrs?|decisions?|architecture)(?:/|$)", path.casefold())
-            or re.match(r"^\d+-", name)
-        ):
+        if number and (ref.number is not None or decisions or re.match(r"^\d+-", name)):
             return self._by_number(int(number[1]), source)
         if ref.number is not None and not path.endswith((".png", ".svg", ".jpg", ".pdf")):
             return self._by_number(ref.number, source)
         return None
+
+
+_DECISIONS_PATH = re.compile(r"(?:^|/)(?:adrs?|decisions?|architecture)(?:/|$)")
+
+
+def _alike(one: str, other: str) -> bool:
+    return difflib.SequenceMatcher(None, one, other).ratio() >= 0.75
+
+
+def _slug(path: Path) -> str:
+    stem = path.parent.name if path.stem.casefold() in ("index", "readme") else path.stem
+    return re.sub(r"^(?:adr[-_]?)?\d+[-_. ]+", "", stem.casefold())
 
 
 def _names(path: Path) -> list[str]:
