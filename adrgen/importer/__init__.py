@@ -278,6 +278,7 @@ def _number(
     taken = existing.numbers
     ordered = sorted(drafts, key=lambda d: (d.number is None, d.number or 0, d.source_name))
     kept: dict[int, Draft] = {}
+    moved: dict[Path, str] = {}  # source → why its number could not be kept
     for draft in ordered:
         before = existing.imported_before(draft.source_name)
         if before is not None:
@@ -300,7 +301,7 @@ def _number(
             draft.output = decisions_dir / name
             continue
         if renumber:
-            draft.note(0, "", f"{why}; numbered anew (see below)")
+            moved[draft.source] = why
             continue
         draft.skip_kind = "number taken"
         draft.skip_reason = (
@@ -318,18 +319,10 @@ def _number(
         used.add(number)
         draft.number_out = number
         draft.output = decisions_dir / f"{number:04d}-{_slug(draft)}.yaml"
-        draft.notes = [
-            n for n in draft.notes if not n.message.endswith("numbered anew (see below)")
-        ]
         if old is None:
             draft.note(0, "", f"no number in the file name or title; numbered {number:04d}")
         else:
-            why = (
-                f"number {old:04d} is taken by {taken[old]}"
-                if old in taken
-                else f"number {old:04d} is also used by {kept[old].display}"
-            )
-            draft.note(0, "", f"{why}; imported as {number:04d}")
+            draft.note(0, "", f"{moved[draft.source]}; imported as {number:04d}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,7 +418,16 @@ def _pair(
         return
     inverse = INVERSE[kind]
     if second.skip_kind == "imported before" or first.skip_kind == "imported before":
-        # An existing record is never edited: the link stands only if it already agrees.
+        # An existing record is never edited: the link stands only if it already agrees
+        # (completed below from the existing record's own links).
+        before = first if first.skip_kind else second
+        said_by.note(
+            line,
+            f"links.{kind}",
+            f"{before.display} was imported before as "
+            f"{before.output.name if before.output else before.number_out}; linked only if "
+            "that record already lists this one (existing records are not edited)",
+        )
         return
     first.links[kind].add(second.number_out)
     second.links[inverse].add(first.number_out)
