@@ -666,6 +666,8 @@ def test_a_supersedes_claim_the_other_end_denies_becomes_relates_to(tmp_path: Pa
     assert old["status"] == "proposed"
     assert old["links"] == {"relates_to": [2]}
     assert has_note(notes_of(report, "0002-new.md"), "linked as relates_to at both ends")
+    new = yaml.safe_load((tmp_path / "decisions/0002-new.yaml").read_text())
+    assert "### Status\n\nSupersedes [1. Old](0001-old.md)" in new["context"]  # the claim
 
 
 def test_links_to_existing_records(docs_repo: Path) -> None:
@@ -753,8 +755,13 @@ def test_a_number_taken_by_another_record_is_skipped_without_renumber(docs_repo:
     assert "--renumber" in skipped.reason
     got = records(docs_repo)
     assert got[2]["title"] == "A small decision"
-    # 0003 "Supersedes" the Markdown 0002, which is not imported: not linked to the YAML 0002.
+    # 0003 "Supersedes" the Markdown 0002, which is not imported: not linked to the YAML 0002,
+    # and the line is kept.
     assert got[3]["links"] == {"relates_to": [4]}
+    assert (
+        "Supersedes [2. Sanitise HTML with bleach](0002-sanitise-html-with-bleach.md)"
+        in (got[3]["context"])
+    )
 
 
 def test_renumber_after_init(docs_repo: Path) -> None:
@@ -991,3 +998,38 @@ def test_any_markdown_imports_into_a_valid_folder(
     report = import_adrs([folder], base / "decisions", renumber=True)
     assert len(report.written) == 2
     records(base)  # the folder validates
+
+
+def test_variants_old_dates_options_as_h2_and_the_chosen_option_first(docs_repo: Path) -> None:
+    """adr-tools' old dd/mm dates; MADR's own layout (each option an H2 after "Pros and
+    Cons", example front matter in a fence); '"X" is the chosen option'."""
+    report = run(docs_repo, FIXTURES / "variants")
+    got = records(docs_repo)
+    assert got[2]["date"] == dt.date(2016, 2, 12)
+    assert has_note(
+        notes_of(report, "0002-implement-as-shell-scripts.md"), ":3:1: date: '12/02/2016'"
+    )
+    front = got[13]
+    yaml_option, plain_option = front["options"]
+    assert yaml_option["pros"] == ["it shortens the body"]
+    assert "```markdown\n---\nstatus: accepted\n---" in yaml_option["summary"]
+    assert plain_option["pros"] == ["every parser handles it"]
+    assert front["outcome"]["chosen"] == yaml_option["id"]
+    assert front["status"] == "unknown"  # "status: accepted" is in the example only
+    check = got[18]
+    confirmation, validation = check["options"]
+    assert check["outcome"]["chosen"] == confirmation["id"]
+    assert check["outcome"]["rationale"] == '"validation" means something else.'
+    assert confirmation["pros"] == ["it is a common word"]
+    assert validation["cons"] == ["it suggests a formal procedure"]
+
+
+def test_madr2_links_section_and_web_links(docs_repo: Path) -> None:
+    report = run(docs_repo, FIXTURES / "madr2")
+    got = records(docs_repo)
+    # "Refined by [ADR-0002]" / "Refines [ADR-0001]": relates_to at both ends, wording kept.
+    assert got[1]["links"] == {"relates_to": [2]}
+    assert got[2]["links"] == {"relates_to": [1]}
+    assert "- [MADR project](https://adr.github.io/madr/)" in got[1]["context"]
+    notes = notes_of(report, "0001-use-markdown-architectural-decision-records.md")
+    assert has_note(notes, "links in 'Links' that say more than relates_to")

@@ -30,7 +30,7 @@ from adrgen.authoring import schema_header, slugify
 from adrgen.config import Config
 from adrgen.errors import ImportFailed, Problem
 from adrgen.importer.dates import DateOrder, git_added_date
-from adrgen.importer.draft import Draft
+from adrgen.importer.draft import Draft, LinkLine
 from adrgen.importer.links import INVERSE, LinkKind, Resolver, Target
 from adrgen.importer.mapping import map_document
 from adrgen.importer.options import option_id
@@ -339,9 +339,12 @@ def _link(drafts: list[Draft], existing: _Existing) -> None:
     supersede: dict[tuple[int, int], tuple[Draft, int]] = {}
     relate: dict[frozenset[int], tuple[Draft, int]] = {}
     stated: set[tuple[int, int]] = set()  # (who said it, about whom)
+    resolved: dict[tuple[int, int, str], int] = {}  # (draft, line, label) → the draft named
     for key, draft in written.items():
         for ref in draft.references:
             target = resolver.resolve(ref, draft.source)
+            if target is not None:
+                resolved[(key, ref.line, ref.label)] = target.key
             if target is None:
                 if ref.href is not None and ref.stated and ref.kind != "relates_to":
                     draft.note(
@@ -394,6 +397,33 @@ def _link(drafts: list[Draft], existing: _Existing) -> None:
                             f"links.{inverse}",
                             f"added {known.number:04d}: {known.name} already lists {draft.number_out:04d} in links.{kind}",
                         )
+    # A line of links that did not all become record links keeps its wording.
+    for key, draft in written.items():
+        unfollowed: dict[str, list[LinkLine]] = {}
+        for link_line in draft.link_lines:
+            if not all(
+                _followed(drafts, draft, resolved.get((key, r.line, r.label)), r.kind)
+                for r in link_line.refs
+            ):
+                unfollowed.setdefault(link_line.heading, []).append(link_line)
+        for heading, link_lines in unfollowed.items():
+            draft.keep(
+                heading,
+                "\n".join(ln.text for ln in link_lines),
+                link_lines[0].line,
+                link_lines[-1].line,
+                f"links in '{heading}' that name no record of this import",
+            )
+
+
+def _followed(drafts: list[Draft], draft: Draft, target: int | None, kind: LinkKind) -> bool:
+    """Whether a reference became a link of the kind it states (relates_to: of any kind)."""
+    if target is None or drafts[target].number_out is None:
+        return False
+    number = drafts[target].number_out
+    if kind == "relates_to":
+        return any(number in numbers for numbers in draft.links.values())
+    return number in draft.links[kind]
 
 
 def _pair(

@@ -19,7 +19,7 @@ from adrgen.importer.read import Block, Document, Item, Section
 from adrgen.importer.sections import SectionTable
 from adrgen.record import UNKNOWN, RecordRules
 
-__all__ = ["DocumentReader", "Draft", "Kept", "OptionDraft", "clean_markdown"]
+__all__ = ["DocumentReader", "Draft", "Kept", "LinkLine", "OptionDraft", "clean_markdown"]
 
 #: MADR template comments: hints to the writer, not part of the decision.
 _BOILERPLATE = re.compile(
@@ -49,6 +49,17 @@ class OptionDraft:
     id: str = ""
     #: The source marks it as the selected one ("[SELECTED] Option 1", "(chosen)").
     marked: bool = False
+
+
+@dataclass(frozen=True)
+class LinkLine:
+    """A line of links alone (under Status or Links): its wording goes when every link in it
+    becomes a record link, and is kept in context when one does not."""
+
+    heading: str
+    line: int
+    text: str
+    refs: tuple[Reference, ...]
 
 
 @dataclass
@@ -104,6 +115,8 @@ class Draft:
     addresses: tuple[str, ...] = ()
     #: The words of a "superseded by …" the links could not follow (for the status note).
     superseded_by_text: str = ""
+    #: Lines of links alone, settled when the links are (see :class:`LinkLine`).
+    link_lines: list[LinkLine] = field(default_factory=list)
     #: Site-layout front matter keys not imported.
     site_keys: list[str] = field(default_factory=list)
     # Settled across the run (numbers, links, where it goes).

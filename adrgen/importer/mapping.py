@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adrgen.importer.dates import DateReading, date_in_file_name, only_date, read_date
-from adrgen.importer.draft import META_LINE, Draft, clean_markdown, layout_only
+from adrgen.importer.draft import META_LINE, Draft, LinkLine, clean_markdown, layout_only
 from adrgen.importer.links import LinkKind, Reference, references_in_line
 from adrgen.importer.numbering import number_in_name, split_title, title_from_name
 from adrgen.importer.options import OptionsReader, item_text, plain_text
@@ -517,6 +517,10 @@ class _Mapper(OptionsReader):
                     self.draft.references.extend(refs)
                     if _says_more(refs):
                         rest.append(line.raw)
+                    else:
+                        self.draft.link_lines.append(
+                            LinkLine(section.heading.plain, line.number, line.raw, tuple(refs))
+                        )
                     continue
                 if self._metadata(line, preamble=False):
                     continue
@@ -554,8 +558,13 @@ class _Mapper(OptionsReader):
             for line in lines:
                 refs = references_in_line(line)
                 self.draft.references.extend(refs)
+                written = f"- {line.raw}" if block.kind == "list" else line.raw
                 if not refs or _says_more(refs):
-                    other.append(f"- {line.raw}" if block.kind == "list" else line.raw)
+                    other.append(written)
+                else:
+                    self.draft.link_lines.append(
+                        LinkLine(section.heading.plain, line.number, written, tuple(refs))
+                    )
         text = self.with_references(clean_markdown("\n".join(other)))
         text = clean_markdown(text + "\n\n" + self.markdown([], section.children, level=4))
         self._keep_section(

@@ -576,7 +576,7 @@ class OptionsReader(DocumentReader):
         text = lines[0].strip()
         pattern = self.table.phrase_pattern("chosen_option")
         after = re.match(
-            r"^(?P<name>\"[^\"]+\"|“[^”]+”|«[^»]+»|\*\*[^*]+\*\*|`[^`]+`)\s+(?:is|was|est)\s+(?:the\s+|l'option\s+)?(?:chosen|choisie?|retenue?)\b(?P<rest>.*)$",
+            r"^(?P<name>\"[^\"]+\"|“[^”]+”|«[^»]+»|\*\*[^*]+\*\*|`[^`]+`)\s+(?:is|was|est)\s+(?:the\s+|l'option\s+)?(?:chosen|choisie?|retenue?)(?:\s+option)?\b(?P<rest>.*)$",
             text,
             re.IGNORECASE | re.DOTALL,
         )

@@ -57,7 +57,7 @@ def _markdown(value: str) -> Any:
         isinstance(text, str)
         and not _NON_PRINTABLE.search(value)
         and not value[:1].isspace()
-        and (len(value) > 80 or (len(value) > 30 and bool(re.search(r"[:#\"'{}\[\]]", value))))
+        and len(value) > 80
     )
     return LiteralScalarString(value.rstrip("\n") + "\n") if readable else text
 
