@@ -8,6 +8,7 @@ be, and only then writes both files atomically, so a refused command changes not
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -27,7 +28,7 @@ from adrgen.loader import load_bytes, load_text
 from adrgen.model import RECORD_FILENAME
 from adrgen.output import write_file_atomic
 from adrgen.pipeline import discover_records
-from adrgen.record import STATUSES_WITH_OUTCOME, record_json_schema, statuses_from
+from adrgen.record import STATUSES_WITH_OUTCOME, read_status, record_json_schema
 from adrgen.templating import default_templates_dir
 from adrgen.validate import build_decision_set
 
@@ -64,7 +65,8 @@ def _environment() -> SandboxedEnvironment:
     return env
 
 
-def _schema_header(decisions_dir: Path, root: Path) -> str:
+def schema_header(decisions_dir: Path, root: Path) -> str:
+    """The ``# yaml-language-server: $schema=…`` line for a record in ``decisions_dir``."""
     relative = Path("..") / SCHEMA_PATH
     try:
         depth = len(decisions_dir.resolve().relative_to(root.resolve()).parts)
@@ -90,9 +92,12 @@ class NewRecord:
 
     path: Path
     updated: list[Path] = field(default_factory=list)
+    #: What the author still has to do before ``adrgen validate`` passes.
+    todo: list[str] = field(default_factory=list)
 
 
-def _round_trip() -> YAML:
+def round_trip_yaml() -> YAML:
+    """ruamel.yaml in round-trip mode, laid out like adrgen's own records."""
     yaml = YAML()  # round-trip mode: comments, order and quoting survive an edit
     yaml.preserve_quotes = True
     yaml.width = 4096
@@ -102,7 +107,7 @@ def _round_trip() -> YAML:
 
 def _mark_superseded(path: Path, by: int) -> bytes:
     """The old record's text with status superseded and a back-link to ``by``."""
-    yaml = _round_trip()
+    yaml = round_trip_yaml()
     data = yaml.load(path.read_text(encoding="utf-8"))
     if not isinstance(data, CommentedMap):
         raise AuthoringError(f"{display_path(path)}:1:1: not a record; cannot mark it superseded")
@@ -135,9 +140,11 @@ def new_record(
     title = " ".join(title.split())
     if not title:
         raise AuthoringError('a record needs a title: adrgen new "Use PostgreSQL"')
-    allowed = statuses_from({"statuses": config.statuses})
-    if status not in allowed:
-        raise AuthoringError(f"{status!r} is not a status; use one of: {', '.join(allowed)}")
+    read = read_status(status, config.rules)
+    if read is None or read[1]:
+        allowed = ", ".join(config.rules.lifecycle)
+        raise AuthoringError(f"{status!r} is not a status; use one of: {allowed}")
+    status = read[0]
     decisions_dir = config.decisions_dir
     numbers = used_numbers(decisions_dir)
     number = (max(numbers) + 1) if numbers else 1
@@ -162,7 +169,7 @@ def new_record(
         _environment()
         .get_template("records/new.yaml.j2")
         .render(
-            header=_schema_header(decisions_dir, config.root),
+            header=schema_header(decisions_dir, config.root),
             title=title,
             status=status,
             date=(today or dt.date.today()).isoformat(),
@@ -183,7 +190,10 @@ def new_record(
     documents.extend(
         load_text(content.decode("utf-8"), target) for target, content in writes.items()
     )
-    _, problems = build_decision_set(documents, config.statuses)
+    # The new record states no estimate (nobody has made one yet): a project that requires
+    # them gets the reminder below instead of a record refused for what only its author knows.
+    rules = dataclasses.replace(config.rules, require_estimates=False)
+    _, problems = build_decision_set(documents, rules)
     ours = {display_path(p) for p in writes}
     problems = [p for p in problems if p.path in ours]
     if problems:
@@ -191,7 +201,13 @@ def new_record(
     decisions_dir.mkdir(parents=True, exist_ok=True)
     for target, content in writes.items():
         write_file_atomic(target, content)
-    return NewRecord(path=path, updated=[old_path] if old_path else [])
+    todo = []
+    if config.require_estimates:
+        todo.append(
+            "this project requires estimates: give each option its complexity and time "
+            "before `adrgen validate`"
+        )
+    return NewRecord(path=path, updated=[old_path] if old_path else [], todo=todo)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,7 +241,7 @@ def init_repository(
     context = {
         "site_name": site_name or f"{root.name} decisions",
         "date": (today or dt.date.today()).isoformat(),
-        "header": _schema_header(root / "decisions", root),
+        "header": schema_header(root / "decisions", root),
     }
     planned: dict[str, bytes] = {
         dest: env.get_template(template).render(**context).encode("utf-8")

@@ -188,6 +188,8 @@ def cmd_new(args: argparse.Namespace, console: Console) -> int:
     print(display_path(made.path))
     for path in made.updated:
         console.info(f"updated {display_path(path)}: status superseded, superseded_by linked")
+    for todo in made.todo:
+        console.warn(todo)
     return EXIT_OK
 
 
@@ -206,26 +208,33 @@ def cmd_init(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_import(args: argparse.Namespace, console: Console) -> int:
-    """Turn Markdown ADRs (MADR 2/3/4, Nygard/adr-tools) into YAML records."""
-    from adrgen.importer import import_adrs
+    """Turn Markdown ADRs into YAML records; report per file (and as JSON with --report)."""
+    from adrgen.importer import ImportSettings, import_adrs
+    from adrgen.output import write_file_atomic
 
     config = _config(args)
     report = import_adrs(
         [Path(p) for p in args.paths],
         config.decisions_dir,
         dry_run=args.dry_run,
-        statuses=config.statuses,
         renumber=args.renumber,
+        recursive=args.recursive,
+        settings=ImportSettings.from_config(config),
     )
     for line in report.lines():
         console.info(line)
+    for todo in report.todo:
+        console.warn(todo)
+    if args.report:
+        write_file_atomic(Path(args.report), report.to_json().encode("utf-8"))
+        console.info(f"report written to {args.report}")
     return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace, console: Console) -> int:
     """Print the JSON Schema of the record format."""
     config = _config(args)
-    print(json.dumps(record_json_schema(config.statuses), indent=2, sort_keys=True))
+    print(json.dumps(record_json_schema(config.rules), indent=2, sort_keys=True))
     return EXIT_OK
 
 
@@ -380,9 +389,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     importer = command(
         "import",
-        "Turn Markdown ADRs (MADR 2, 3, 4; Nygard/adr-tools) into YAML records; report, per "
-        "file, what could not be mapped (that text is kept in the record).",
-        "adrgen import doc/adr/\n  adrgen import --dry-run docs/decisions/0005-*.md",
+        "Turn Markdown ADRs (MADR 2, 3, 4; Nygard/adr-tools; free-form) into YAML records. "
+        "Nothing is dropped (text with no field is kept in context, and reported) and nothing "
+        "is invented (no date or status the source does not state: unknown; no estimate).",
+        "adrgen import doc/adr/\n"
+        "  adrgen import --renumber --recursive --report import.json docs/decisions/\n"
+        "  adrgen import --dry-run docs/decisions/0005-*.md",
     )
     importer.add_argument("paths", nargs="+", help="Markdown files or folders of them")
     importer.add_argument("--dry-run", action="store_true", help="report only; write nothing")
@@ -390,6 +402,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--renumber",
         action="store_true",
         help="give records whose number is taken the next free numbers (links follow)",
+    )
+    importer.add_argument(
+        "--recursive",
+        action="store_true",
+        help="read subfolders too (ADR trees; numbers may repeat across folders: use --renumber)",
+    )
+    importer.add_argument(
+        "--report",
+        metavar="FILE.json",
+        help="write a JSON report: per file the status and date read and from where, the "
+        "text kept in context, the warnings",
     )
     importer.set_defaults(func=cmd_import)
 

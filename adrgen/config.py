@@ -9,16 +9,18 @@ problem in the file is reported at once, like the records themselves.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from adrgen.errors import ConfigError, Problem, ValidationFailed, display_path
 from adrgen.loader import DEFAULT_MAX_BYTES
+from adrgen.record import DEFAULT_STATUS_ALIASES, RecordRules
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,6 +29,27 @@ else:  # pragma: no cover - exercised only on 3.10
 
 CONFIG_FILE = "adrgen.toml"
 RENDERER_KINDS = ("auto", "command", "jar", "server", "none")
+#: The parts of a record that ``[import.sections]`` can give more heading names (the
+#: metadata parts at the end also name ``Key: value`` lines and front matter keys).
+IMPORT_METADATA_PARTS = ("status", "date", "decision_makers", "consulted", "informed", "tags")
+IMPORT_SECTION_PARTS = (
+    "context",
+    "drivers",
+    "options",
+    "decision",
+    "pros_and_cons",
+    "consequences",
+    "good_consequences",
+    "bad_consequences",
+    "confirmation",
+    "links",
+    *IMPORT_METADATA_PARTS,
+)
+#: Phrases inside sections that ``[import.phrases]`` can give more words: "Chosen option:",
+#: and the "Good, because" / "Bad, because" / "Neutral, because" of an argument.
+IMPORT_PHRASE_PARTS = ("chosen_option", "good", "bad", "neutral")
+#: How ``import`` reads a date such as 05/02/2018 whose day and month could be swapped.
+DATE_ORDERS = ("auto", "day-first", "month-first")
 
 
 @dataclass(frozen=True)
@@ -55,10 +78,25 @@ class Config:
     templates_dir: Path
     cache_dir: Path
     statuses: tuple[str, ...] = ()
+    #: Words for statuses (``approved = "accepted"``), over :data:`DEFAULT_STATUS_ALIASES`.
+    status_aliases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUS_ALIASES))
+    #: Every option must state its complexity and time.
+    require_estimates: bool = False
     max_record_bytes: int = DEFAULT_MAX_BYTES
     renderer: RendererConfig = field(default_factory=RendererConfig)
     #: Base URL for "view the YAML source" links, e.g. https://github.com/o/r/blob/main/
     repo_url: str = ""
+    #: ``[import.sections]``: more heading names per record part, for ``adrgen import``.
+    import_sections: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``[import.phrases]``: more words for "Chosen option" and the arguments.
+    import_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``[import] date_order``: auto (decided per folder, and reported), day-first, month-first.
+    import_date_order: str = "auto"
+
+    @property
+    def rules(self) -> RecordRules:
+        """What this project adds to the record format (statuses, aliases, policies)."""
+        return RecordRules(self.statuses, self.status_aliases, self.require_estimates)
 
     def with_renderer(self, **changes: Any) -> Config:
         """A copy with some renderer settings changed."""
@@ -71,11 +109,15 @@ _TOP_KEYS = {
     "templates_dir",
     "cache_dir",
     "statuses",
+    "status_aliases",
+    "require_estimates",
     "max_record_bytes",
     "renderer",
     "repo_url",
+    "import",
 }
 _RENDERER_KEYS = {f.name for f in fields(RendererConfig)}
+_IMPORT_KEYS = ("date_order", "phrases", "sections")
 
 
 def load_config(root: Path | None = None, **overrides: Any) -> Config:
@@ -148,10 +190,30 @@ def _build(root: Path, settings: Mapping[str, Any], shown: str, text: str = "") 
     if not isinstance(statuses, (list, tuple)) or not all(isinstance(s, str) for s in statuses):
         bad("statuses", "must be a list of status names")
         statuses = ()
+    aliases_raw = settings.get("status_aliases", {})
+    aliases = dict(DEFAULT_STATUS_ALIASES)
+    if not isinstance(aliases_raw, Mapping) or not all(
+        isinstance(v, str) for v in aliases_raw.values()
+    ):
+        bad("status_aliases", 'must be a table of words and statuses: approved = "accepted"')
+    else:
+        lifecycle = RecordRules(tuple(statuses)).lifecycle
+        for word, status in aliases_raw.items():
+            if status not in lifecycle:
+                bad(
+                    f"status_aliases.{word}",
+                    f"{status!r} is not a status; use one of: {', '.join(lifecycle)}",
+                )
+            aliases[str(word).casefold()] = status
+    require_estimates = settings.get("require_estimates", False)
+    if not isinstance(require_estimates, bool):
+        bad("require_estimates", "must be true or false")
+        require_estimates = False
     max_bytes = settings.get("max_record_bytes", DEFAULT_MAX_BYTES)
     if not isinstance(max_bytes, int) or max_bytes <= 0:
         bad("max_record_bytes", "must be a positive number of bytes")
         max_bytes = DEFAULT_MAX_BYTES
+    import_settings = _import_settings(settings.get("import", {}), bad)
     if problems:
         raise ValidationFailed(problems)
 
@@ -165,7 +227,57 @@ def _build(root: Path, settings: Mapping[str, Any], shown: str, text: str = "") 
         templates_dir=folder("templates_dir", "templates"),
         cache_dir=folder("cache_dir", ".adrgen-cache"),
         statuses=tuple(statuses),
+        status_aliases=aliases,
+        require_estimates=require_estimates,
         max_record_bytes=max_bytes,
         renderer=renderer,
         repo_url=str(settings.get("repo_url", "")),
+        import_sections=import_settings.sections,
+        import_phrases=import_settings.phrases,
+        import_date_order=import_settings.date_order,
     )
+
+
+@dataclass(frozen=True)
+class _ImportSettings:
+    sections: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    date_order: str = "auto"
+
+
+def _import_settings(raw: Any, bad: Callable[[str, str], None]) -> _ImportSettings:
+    """The ``[import]`` table: more names per part, more phrases, the date order."""
+    if not isinstance(raw, Mapping):
+        bad("import", "must be a table ([import])")
+        return _ImportSettings()
+    for key in sorted(set(raw) - set(_IMPORT_KEYS)):
+        bad(f"import.{key}", f"unknown setting; known: {', '.join(_IMPORT_KEYS)}")
+    tables: dict[str, dict[str, tuple[str, ...]]] = {}
+    for key, parts, noun, example in (
+        ("sections", IMPORT_SECTION_PARTS, "record part", 'context = ["Background"]'),
+        ("phrases", IMPORT_PHRASE_PARTS, "phrase", 'chosen_option = ["Selected option"]'),
+    ):
+        table = raw.get(key, {})
+        tables[key] = {}
+        if not isinstance(table, Mapping):
+            bad(f"import.{key}", f"must be a table ([import.{key}]) of lists: {example}")
+            continue
+        for part, names in table.items():
+            where = f"import.{key}.{part}"
+            if part not in parts:
+                close = difflib.get_close_matches(str(part), parts, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                bad(where, f"unknown {noun}; known: {', '.join(parts)}{hint}")
+            elif (
+                not isinstance(names, list)
+                or not names
+                or not all(isinstance(n, str) and n.strip() for n in names)
+            ):
+                bad(where, f"must be a non-empty list of names (text): {example}")
+            else:
+                tables[key][part] = tuple(n.strip() for n in names)
+    order = raw.get("date_order", "auto")
+    if order not in DATE_ORDERS:
+        bad("import.date_order", f"{order!r} is not one of: {', '.join(DATE_ORDERS)}")
+        order = "auto"
+    return _ImportSettings(tables["sections"], tables["phrases"], str(order))

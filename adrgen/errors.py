@@ -66,13 +66,17 @@ class AdrgenError(Exception):
         return [str(self)]
 
 
-class ValidationFailed(AdrgenError):
-    """One or more records are invalid. Carries every problem found, not just the first."""
+class ProblemsError(AdrgenError):
+    """An error that is a list of problems, each at its place; carries every one."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self._problems = tuple(sorted(set(problems)))
-        count = len(self._problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
+        super().__init__(self.summary(len(self._problems)))
+
+    @staticmethod
+    def summary(count: int) -> str:
+        """The one-line message for ``count`` problems."""
+        return f"{count} problem{'s' if count != 1 else ''} found"
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -81,6 +85,20 @@ class ValidationFailed(AdrgenError):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self._problems)
+
+
+class ValidationFailed(ProblemsError):
+    """One or more records are invalid. Carries every problem found, not just the first."""
+
+
+class ImportFailed(ProblemsError):
+    """``adrgen import`` cannot go ahead: input that cannot be read, or records that would not
+    validate. Nothing was written."""
+
+    @staticmethod
+    def summary(count: int) -> str:
+        """The one-line message for ``count`` problems."""
+        return f"{count} problem{'s' if count != 1 else ''}; nothing was imported"
 
 
 class ConfigError(AdrgenError):

@@ -178,25 +178,35 @@ class _Budget:
 
 def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocument:
     """Read and parse one YAML file. Raises :class:`ValidationFailed` with one problem."""
+    return load_bytes(read_bounded(path, max_bytes=max_bytes), path)
+
+
+def read_bounded(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, what: str = "records") -> bytes:
+    """A file's bytes, refused past ``max_bytes`` or when unreadable (:class:`ValidationFailed`
+    with one problem)."""
     shown = display_path(path)
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise _fail(
-                shown, 0, 0, f"file is {size:,} bytes; records are limited to {max_bytes:,}"
-            )
+            raise _fail(shown, 0, 0, f"file is {size:,} bytes; {what} are limited to {max_bytes:,}")
         with path.open("rb") as handle:
             # Read one byte past the limit: the file may have grown since stat().
             raw = handle.read(max_bytes + 1)
     except OSError as exc:
         raise _fail(shown, 0, 0, f"cannot read file: {exc.strerror or exc}") from None
     if len(raw) > max_bytes:
-        raise _fail(shown, 0, 0, f"file is larger than the {max_bytes:,}-byte limit for records")
-    return load_bytes(raw, path)
+        raise _fail(shown, 0, 0, f"file is larger than the {max_bytes:,}-byte limit for {what}")
+    return raw
 
 
 def load_bytes(raw: bytes, path: Path) -> LoadedDocument:
     """Parse YAML from bytes that claim to be UTF-8, naming ``path`` in any error."""
+    return load_text(decode_utf8(raw, path), path)
+
+
+def decode_utf8(raw: bytes, path: Path) -> str:
+    """Bytes that claim to be UTF-8 as text (a byte order mark dropped); a byte that is not
+    UTF-8 raises :class:`ValidationFailed` naming its line and column."""
     shown = display_path(path)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -209,7 +219,7 @@ def load_bytes(raw: bytes, path: Path) -> LoadedDocument:
         raise _fail(
             shown, line, col, f"file is not valid UTF-8 (byte 0x{byte} at offset {exc.start})"
         ) from None
-    return load_text(text, path)
+    return text
 
 
 def load_text(text: str, path: Path) -> LoadedDocument:

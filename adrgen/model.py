@@ -56,9 +56,9 @@ class Decision:
 
     @property
     def chosen(self) -> Option | None:
-        """The chosen option, when the record has an outcome."""
+        """The chosen option, when the record's outcome names one."""
         outcome = self.record.outcome
-        return self.option(outcome.chosen) if outcome else None
+        return self.option(outcome.chosen) if outcome and outcome.chosen else None
 
     @property
     def chosen_load(self) -> LoadFigure | None:

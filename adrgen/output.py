@@ -128,6 +128,31 @@ def write_file_atomic(path: Path, content: bytes) -> None:
         raise OutputError(f"could not write {display_path(path)}: {exc}") from None
 
 
+def write_new_file(path: Path, content: bytes) -> None:
+    """Write a file that must not exist yet, without ever replacing one that does.
+
+    The content goes to a temporary sibling first; ``link()`` then fails if the name exists,
+    so even a file created a moment ago survives (``FileExistsError``). On a filesystem
+    without hard links the name is checked, then renamed (a small race remains).
+    """
+    tmp = path.with_name(f".{path.name}.adrgen-new-{os.getpid()}")
+    try:
+        with tmp.open("xb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV):
+                raise
+            if path.exists():
+                raise FileExistsError(errno.EEXIST, "file exists", str(path)) from None
+            os.rename(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 #: Locks this process holds, with their depth: `adrgen build` holds the lock for the whole
 #: build and the diagram step inside it asks again. flock() would refuse a second open file
 #: of the same process, so re-entry is counted here instead.

@@ -58,7 +58,7 @@ from adrgen.pipeline import (
     plan_diagrams,
     start_render,
 )
-from adrgen.record import BUILTIN_STATUSES, Option, Record
+from adrgen.record import BUILTIN_STATUSES, UNKNOWN, Option, Record
 from adrgen.templating import bytecode_cache, render_template, template_search_path
 
 DECISION_TEMPLATE = "pages/decision.md.j2"
@@ -168,9 +168,10 @@ def status_class(status: str) -> str:
 def badge(status: str) -> Markup:
     """A status badge (inline HTML)."""
     retired = " adrgen-badge--retired" if status in RETIRED_STATUSES else ""
+    shown = "status not stated" if status == UNKNOWN else status
     return Markup(
         f'<span class="adrgen-badge {status_class(status)}{retired}" data-status="{html_text(status)}">'
-        f"{html_text(status)}</span>"
+        f"{html_text(shown)}</span>"
     )
 
 

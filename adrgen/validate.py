@@ -25,7 +25,7 @@ from adrgen.capacity import LoadFigure, LoadModelError, compute_load
 from adrgen.errors import Problem
 from adrgen.loader import DataPath, LoadedDocument
 from adrgen.model import RECORD_FILENAME, Decision, DecisionSet
-from adrgen.record import STATUSES_WITH_OUTCOME, Record
+from adrgen.record import STATUSES_WITH_OUTCOME, Record, RecordRules
 
 # ---------------------------------------------------------------------------------------------
 # Layer 1: shape
@@ -212,7 +212,7 @@ def _duplicates(values: Iterable[tuple[DataPath, str]]) -> Iterable[tuple[DataPa
 
 
 def _meaning_problems(
-    doc: LoadedDocument, record: Record
+    doc: LoadedDocument, record: Record, rules: RecordRules
 ) -> tuple[list[Problem], dict[str, LoadFigure]]:
     problems: list[Problem] = []
     loads: dict[str, LoadFigure] = {}
@@ -249,25 +249,45 @@ def _meaning_problems(
                     + _suggest(option.note_on, component_ids),
                 )
             )
+        if rules.require_estimates:
+            for name in ("complexity", "time"):
+                if getattr(option, name) is None:
+                    problems.append(
+                        doc.problem(
+                            (*base, name),
+                            "required by this project (require_estimates in adrgen.toml); "
+                            "estimate it, or drop require_estimates",
+                        )
+                    )
         if option.load is not None:
             try:
                 loads[option.id] = compute_load(option.load, record.requirements)
             except LoadModelError as exc:
                 problems.append(doc.problem((*base, "load", exc.field), str(exc)))
     outcome = record.outcome
-    if outcome is not None and outcome.chosen not in option_ids:
+    if outcome is not None and outcome.chosen is not None and outcome.chosen not in option_ids:
+        known = ", ".join(option_ids) or "the record has none"
         problems.append(
             doc.problem(
                 ("outcome", "chosen"),
-                f"no option {outcome.chosen!r} (options: {', '.join(option_ids)})"
+                f"no option {outcome.chosen!r} (options: {known})"
                 + _suggest(outcome.chosen, option_ids),
             )
         )
-    if outcome is None and record.status in STATUSES_WITH_OUTCOME:
+    # An imported record keeps the status its source gives, even when the source records
+    # no outcome; the page says that none is recorded.
+    if (
+        outcome is None
+        and record.options
+        and record.status in STATUSES_WITH_OUTCOME
+        and record.imported is None
+    ):
         problems.append(
             doc.problem(("outcome",), f"a record with status {record.status!r} needs an outcome")
         )
-    if record.status == "superseded" and not record.links.superseded_by:
+    # A record superseded by something that is not a record here (a move to another
+    # repository, a record not imported) says by what in its status note.
+    if record.status == "superseded" and not record.links.superseded_by and not record.status_note:
         problems.append(
             doc.problem(
                 ("links", "superseded_by"), "status is 'superseded' but no record supersedes it"
@@ -288,9 +308,10 @@ def _refs(numbers: Iterable[int]) -> str:
 
 
 def validate_document(
-    doc: LoadedDocument, statuses: Sequence[str] = ()
+    doc: LoadedDocument, rules: RecordRules | None = None
 ) -> tuple[Decision | None, list[Problem]]:
     """Validate one loaded document; return its decision (if valid) and every problem."""
+    rules = rules or RecordRules()
     problems: list[Problem] = []
     match = RECORD_FILENAME.match(doc.path.name)
     if match is None:
@@ -318,11 +339,11 @@ def validate_document(
         )
         return None, problems
     try:
-        record = Record.model_validate(data, context={"statuses": tuple(statuses)})
+        record = Record.model_validate(data, context={"rules": rules})
     except ValidationError as exc:
         problems.extend(_shape_problems(doc, exc))
         return None, problems
-    meaning, loads = _meaning_problems(doc, record)
+    meaning, loads = _meaning_problems(doc, record, rules)
     problems.extend(meaning)
     if problems or match is None:
         return None, problems
@@ -406,7 +427,7 @@ def corpus_problems(
 
 
 def build_decision_set(
-    documents: Sequence[LoadedDocument], statuses: Sequence[str] = ()
+    documents: Sequence[LoadedDocument], rules: RecordRules | None = None
 ) -> tuple[DecisionSet, list[Problem]]:
     """Validate every document and the corpus; return the valid decisions and all problems."""
     problems: list[Problem] = []
@@ -417,7 +438,7 @@ def build_decision_set(
         match = RECORD_FILENAME.match(doc.path.name)
         if match:
             numbers_in_use.add(int(match["number"]))
-        decision, found = validate_document(doc, statuses)
+        decision, found = validate_document(doc, rules)
         problems.extend(found)
         if decision is not None:
             decisions.append(decision)

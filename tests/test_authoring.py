@@ -58,8 +58,8 @@ def test_new_supersedes_updates_both_and_keeps_comments(docs_repo: Path) -> None
 
 
 def test_new_refuses_unknown_status_and_missing_target(docs_repo: Path) -> None:
-    with pytest.raises(AuthoringError, match="'pending' is not a status"):
-        new_record(load_config(), "X", status="pending")
+    with pytest.raises(AuthoringError, match="'someday' is not a status"):
+        new_record(load_config(), "X", status="someday")
     with pytest.raises(AuthoringError, match="no record 0003"):
         new_record(load_config(), "X", supersedes=3)
     assert list((docs_repo / "decisions").iterdir()) == []
@@ -130,3 +130,19 @@ def test_check_sees_template_changes(docs_repo: Path) -> None:
     (override / "decision-graph.puml.j2").write_text("@startuml\ntitle changed\n@enduml\n")
     problems, _ = find_stale(load_config(renderer={"kind": "none"}), require_svg=False)
     assert [p.path for p in problems] == ["diagrams/decision-graph.puml"]
+
+
+def test_new_reads_the_status_as_people_write_it(docs_repo: Path) -> None:
+    made = new_record(load_config(), "Cache the feed", status="Pending")
+    assert "status: proposed" in made.path.read_text()
+
+
+def test_new_states_no_estimate_for_the_author(docs_repo: Path) -> None:
+    # Estimates are the author's to give: the new record offers the fields, commented out,
+    # so a record nobody estimated says "not estimated" rather than a made-up "1 week".
+    made = new_record(load_config(), "Cache the feed")
+    text = made.path.read_text()
+    assert "\n    # complexity:" in text and "\n    # time:" in text
+    decision = load_decisions(load_config()).get(1)
+    assert decision is not None
+    assert all(o.complexity is None and o.time is None for o in decision.record.options)

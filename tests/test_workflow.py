@@ -155,7 +155,7 @@ def test_a_new_team_adopts_adrgen(plantuml: PlantumlUnderTest, tmp_path: Path) -
         # An invalid record fails validate; a stale diagram fails check.
         record = next((project / "decisions").glob("0002-*.yaml"))
         good = record.read_text()
-        record.write_text(re.sub(r"(?m)^status: .*$", "status: pending", good))
+        record.write_text(re.sub(r"(?m)^status: .*$", "status: someday", good))
         session.run("git", "add", "-A")
         session.run("pre-commit", "try-repo", str(REPO), "adrgen-validate", "--all-files", ok=False)
         record.write_text(good.replace("Option A", "Option A, renamed"))

@@ -137,8 +137,14 @@ def decision_graph(decisions: DecisionSet, env: jinja2.Environment) -> DiagramSo
 
 
 def all_diagrams(decisions: DecisionSet, env: jinja2.Environment) -> list[DiagramSource]:
-    """Every diagram of the repository, in a stable order."""
-    sources: Sequence[DiagramSource] = [comparison_diagram(d, env) for d in decisions]
+    """Every diagram of the repository, in a stable order.
+
+    A record that decides without options (Nygard's single decision) has nothing to compare,
+    so it gets no comparison diagram; it is in the decision graph like every record.
+    """
+    sources: Sequence[DiagramSource] = [
+        comparison_diagram(d, env) for d in decisions if d.record.options
+    ]
     return [*sources, decision_graph(decisions, env)]
 
 

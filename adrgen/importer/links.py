@@ -1,0 +1,254 @@
+"""Links between records: found in the text, resolved to the records of the run, paired.
+
+A record names another in many ways: a relative ``.md`` link (inline or reference-style),
+a site-absolute one (``/adr/23``, resolved through the other records' ``permalink`` or
+``slug`` front matter, else by the number in its last segment), an absolute URL or path
+that ends in another record's file name, or plain text ("ADR 23", "ADR-0057",
+"record 001"). What the link means comes from the words just before it on its line:
+"Superseded by", "Supersedes", "Replaces", "remplacé par", "Amends" (a relation the format
+reads as ``relates_to``). A link with no such words relates the records.
+
+:func:`pair_links` then makes both ends agree: a record that says "Superseded by B" gets
+``superseded_by: [B]`` and B gets ``supersedes`` back (reported as added). A record is
+only marked superseded by what its own status says; when "B supersedes A" but A's own
+status is something else, the pair is kept as ``relates_to`` at both ends, and reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+from adrgen.importer.read import Line
+
+__all__ = ["INVERSE", "LinkKind", "Reference", "references_in_line", "relation_before"]
+
+LinkKind = Literal["supersedes", "superseded_by", "relates_to"]
+LINK_KINDS: tuple[LinkKind, ...] = ("supersedes", "superseded_by", "relates_to")
+INVERSE: dict[LinkKind, LinkKind] = {
+    "supersedes": "superseded_by",
+    "superseded_by": "supersedes",
+    "relates_to": "relates_to",
+}
+
+_SUPERSEDED_BY = re.compile(
+    r"\b(?:superseded|superceded|superseeded|replaced|obsoleted|vervangen|reemplazad[oa]|"
+    r"remplac[ée]e?s?(?=\s+par\b)|ersetzt(?=\s+durch\b))\b",
+    re.IGNORECASE,
+)
+_SUPERSEDES = re.compile(
+    r"\b(?:supersedes|supercedes|supersede|replaces|vervangt|reemplaza|"
+    r"remplacent|remplace(?!\s+par\b)|ersetzt(?!\s+durch\b))\b(?!\s+(?:by|par)\b)",
+    re.IGNORECASE,
+)
+_RELATES = re.compile(
+    r"\b(?:amended|amends|amend|refined|refines|related|relates|see|voir|consequence of|"
+    r"extends|extended|depends|complements|following|cf)\b",
+    re.IGNORECASE,
+)
+#: "ADR 35", "ADR-0057", "ADR #0033", "record 001": a record named in prose.
+MENTION = re.compile(r"\b(?:ADR|record)\s?[-_#:]?\s?#?0*(?P<n>\d{1,5})\b", re.IGNORECASE)
+
+
+def relation_before(text: str) -> LinkKind | None:
+    """The relation the words just before a link state, or ``None`` when they state none.
+
+    Only the clause the link ends is read: "Superseded by [B]" → superseded_by,
+    "This replaces [A]" → supersedes, "Amended by [C]" → relates_to.
+    """
+    clause = re.split(r"[.;!?|](?:\s|$)", text)[-1][-80:]
+    best: tuple[int, LinkKind] | None = None
+    patterns: tuple[tuple[re.Pattern[str], LinkKind], ...] = (
+        (_SUPERSEDED_BY, "superseded_by"),
+        (_SUPERSEDES, "supersedes"),
+        (_RELATES, "relates_to"),
+    )
+    for pattern, kind in patterns:
+        for match in pattern.finditer(clause):
+            if best is None or match.end() > best[0]:
+                best = (match.end(), kind)
+    return best[1] if best else None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A record named in a source: by a link (``href``) or in prose (``number`` only)."""
+
+    kind: LinkKind
+    line: int
+    text: str
+    label: str
+    href: str | None = None
+    number: int | None = None
+    #: The words before it said what the relation is (not just a mention).
+    stated: bool = False
+
+
+def references_in_line(line: Line, *, default: LinkKind = "relates_to") -> list[Reference]:
+    """Every link and every "ADR n" mention in a line of text, with its relation."""
+    found: list[Reference] = []
+    before = ""
+    text = line.plain
+    for piece, link in line.segments():
+        if link is None:
+            for match in MENTION.finditer(piece):
+                kind = relation_before(before + piece[: match.start()])
+                found.append(
+                    Reference(
+                        kind or default,
+                        line.number,
+                        text,
+                        match[0],
+                        number=int(match["n"]),
+                        stated=kind is not None,
+                    )
+                )
+            before += piece + " "
+            continue
+        kind = relation_before(before)
+        mention = MENTION.search(link.text)
+        found.append(
+            Reference(
+                kind or default,
+                line.number,
+                text,
+                link.text,
+                href=link.href,
+                number=int(mention["n"]) if mention else None,
+                stated=kind is not None,
+            )
+        )
+        before += link.text + " "
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolution
+
+
+@dataclass
+class Target:
+    """What the resolver knows of one source of the run."""
+
+    key: int
+    path: Path
+    number: int | None
+    #: ``permalink`` / ``slug`` front matter, normalised (``adr/39``).
+    addresses: tuple[str, ...] = ()
+
+
+@dataclass
+class Resolver:
+    """Finds the source of the run a reference names."""
+
+    targets: Sequence[Target]
+    _by_path: dict[Path, Target] = field(default_factory=dict)
+    _by_name: dict[str, list[Target]] = field(default_factory=dict)
+    _by_address: dict[str, list[Target]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for target in self.targets:
+            self._by_path[target.path.resolve()] = target
+            for name in _names(target.path):
+                self._by_name.setdefault(name, []).append(target)
+            for address in target.addresses:
+                self._by_address.setdefault(address, []).append(target)
+
+    def _by_slug(self, name: str, near: Path) -> Target | None:
+        """The source whose file name, without its number, is ``name`` (``watt-time-v3``)."""
+        name = re.sub(r"\.(?:md|html)$", "", name)
+        if not name or name[0].isdigit():
+            return None
+        return self._unique((t for t in self.targets if _slug(t.path) == name), near)
+
+    def _by_number(self, number: int, near: Path) -> Target | None:
+        """The source numbered ``number``: in the same folder first, else the only one."""
+        same = [t for t in self.targets if t.number == number and t.path.parent == near.parent]
+        if len(same) == 1:
+            return same[0]
+        anywhere = [t for t in self.targets if t.number == number]
+        return anywhere[0] if len(anywhere) == 1 else None
+
+    def _unique(self, found: Iterable[Target], near: Path) -> Target | None:
+        found = list(found)
+        if len(found) > 1:
+            found = [t for t in found if t.path.parent == near.parent] or found
+        return found[0] if len(found) == 1 else None
+
+    def resolve(self, ref: Reference, source: Path) -> Target | None:
+        """The source ``ref`` (found in ``source``) names, or ``None``."""
+        if ref.href is None:
+            return self._by_number(ref.number, source) if ref.number is not None else None
+        href = ref.href.strip()
+        parts = urlsplit(href)
+        path = unquote(parts.path)
+        if not path:
+            return None  # an anchor in the same page
+        decisions = bool(_DECISIONS_PATH.search(path.casefold()))
+        if parts.scheme or parts.netloc:
+            if parts.scheme not in ("http", "https", "file"):
+                return None
+            # An absolute URL names a record of this run by its file name, or, under an ADR
+            # folder, by its slug (Docusaurus drops the number) or by a number its text says
+            # too ("[ADR-0009](…/decisions/0009-sdk-as-a-c%23-client-library.md)").
+            name = PurePosixPath(path.rstrip("/")).name.casefold()
+            found = self._unique(self._by_name.get(name, []), source)
+            if found is None and decisions:
+                found = self._by_slug(name, source)
+                number = re.match(r"^0*(\d{1,5})[-_]", name)
+                if found is None and number and ref.number == int(number[1]):
+                    # The same number and nearly the same name: the file, renamed since
+                    # or spelt otherwise; another project's ADR 9 has another name.
+                    renamed = self._by_number(ref.number, source)
+                    if renamed is not None and _alike(_slug(Path(name)), _slug(renamed.path)):
+                        found = renamed
+            return found
+        if path.startswith("/"):
+            address = path.strip("/").casefold()
+            for candidate in (address, address.removesuffix(".html"), address.removesuffix(".md")):
+                found = self._unique(self._by_address.get(candidate, []), source)
+                if found is not None:
+                    return found
+        else:
+            local = (source.parent / path).resolve()
+            for near in (local, local.with_name(local.name + ".md"), local / "index.md"):
+                if near in self._by_path:
+                    return self._by_path[near]
+        name = PurePosixPath(path.rstrip("/")).name.casefold()
+        found = self._unique(self._by_name.get(name, []), source)
+        if found is None and decisions:
+            found = self._by_slug(name, source)
+        if found is not None:
+            return found
+        number = re.match(r"^(?:adr[-_]?)?0*(\d{1,5})(?:[-_.]|$)", name)
+        if number and (ref.number is not None or decisions or re.match(r"^\d+-", name)):
+            return self._by_number(int(number[1]), source)
+        if ref.number is not None and not path.endswith((".png", ".svg", ".jpg", ".pdf")):
+            return self._by_number(ref.number, source)
+        return None
+
+
+_DECISIONS_PATH = re.compile(r"(?:^|/)(?:adrs?|decisions?|architecture)(?:/|$)")
+
+
+def _alike(one: str, other: str) -> bool:
+    return difflib.SequenceMatcher(None, one, other).ratio() >= 0.75
+
+
+def _slug(path: Path) -> str:
+    stem = path.parent.name if path.stem.casefold() in ("index", "readme") else path.stem
+    return re.sub(r"^(?:adr[-_]?)?\d+[-_. ]+", "", stem.casefold())
+
+
+def _names(path: Path) -> list[str]:
+    """The names a link may use for a source: its file name, with or without ``.md``; for
+    a page bundle (``003-release/index.md``), its folder's name."""
+    names = [path.name.casefold(), path.stem.casefold()]
+    if path.stem.casefold() in ("index", "readme"):
+        names = [path.parent.name.casefold()]
+    return names

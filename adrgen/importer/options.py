@@ -1,0 +1,858 @@
+"""Considered options, arguments, estimates and the outcome, as the sources state them.
+
+Options come from a list (``* Option``, ``**Name**: description``, ``[Name](url)``), a
+table (a row per option; an Effort or Complexity column gives estimates), ``**Option 1:**``
+paragraphs, or headings ("### Token bucket in Redis"). Pros and cons are the "Good,
+because" / "Bad, because" arguments (and French), or lists under "Pros" / "Cons". The
+chosen option is the one "Chosen option:" names (quoted, bold, in backticks, on the next
+line), else the one the Decision's first sentence names (by all its words, or "option 2"),
+else one marked "[SELECTED]". An estimate is kept only when the source states one for the
+option; a choice that matches no option is kept as the decision's text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from adrgen.authoring import slugify
+from adrgen.importer.draft import META_LINE, DocumentReader, OptionDraft, clean_markdown
+from adrgen.importer.read import Block, Item, Line, Section, inline_text, parse_inline
+from adrgen.importer.sections import SectionTable, normalise
+from adrgen.quantities import TimeEstimate
+
+__all__ = ["OptionsReader", "match_option", "option_id", "option_in_sentence", "option_name"]
+
+_ESTIMATE_KEYS = ("effort", "estimate", "estimated effort", "time", "time estimate", "duration")
+_COMPLEXITY_KEYS = ("complexity",)
+_COMPLEXITY = {"low": "low", "medium": "medium", "high": "high"}
+
+
+def _key(text: str) -> str:
+    """A name as names are compared: plain, no case, accents, quotes or "Option 2:"."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = re.sub(r"[\"'`*_“”‘’«»\\]", "", text)
+    text = re.sub(r"^\s*(?:option|alternative)\s*[\w]{0,3}\s*[:.)-]\s*", "", text)
+    text = re.sub(r"^\s*(?:\d+|[a-z])[.)]\s+", "", text)
+    return re.sub(r"\s+", " ", text).strip(" .:;,!?")
+
+
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "for",
+        "to",
+        "and",
+        "or",
+        "with",
+        "we",
+        "will",
+        "use",
+        "using",
+        "our",
+        "is",
+        "are",
+        "be",
+        "it",
+        "this",
+        "that",
+        "by",
+        "as",
+        "at",
+        "from",
+        "into",
+        "un",
+        "une",
+        "le",
+        "la",
+        "les",
+        "des",
+        "de",
+        "du",
+        "et",
+        "ou",
+        "avec",
+        "pour",
+        "en",
+        "sur",
+    ]
+)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[\w.+#-]+", _key(text)) if w not in _STOP and len(w) > 1]
+
+
+def match_option(name: str, options: Sequence[OptionDraft]) -> int | None:
+    """The option a name refers to: exactly, by prefix, as the only substring, by words."""
+    wanted = _key(name)
+    if not wanted:
+        return None
+    keys = [_key(o.name) for o in options]
+    tests: tuple[Callable[[str], bool], ...] = (
+        lambda k: k == wanted,
+        lambda k: k.startswith(wanted) or wanted.startswith(k),
+        lambda k: wanted in k or k in wanted,
+    )
+    for test in tests:
+        hits = [i for i, k in enumerate(keys) if k and test(k)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            exact = [i for i in hits if keys[i] == wanted]
+            return exact[0] if len(exact) == 1 else None
+    wanted_words = set(_words(name))
+    # "Rely on upstream" for "Rely on whatever mechanism upstream proposes": the one option
+    # that has every word the name has (or whose words the name has, all of them).
+    covering: tuple[Callable[[set[str]], bool], ...] = (
+        lambda words: bool(wanted_words) and wanted_words <= words,
+        lambda words: bool(words) and words <= wanted_words,
+    )
+    for covers in covering:
+        hits = [i for i, o in enumerate(options) if covers(set(_words(o.name)))]
+        if len(hits) == 1:
+            return hits[0]
+    scores = []
+    for i, option in enumerate(options):
+        words = set(_words(option.name))
+        if words and wanted_words:
+            scores.append((len(words & wanted_words) / len(words | wanted_words), i))
+    scores.sort(reverse=True)
+    if scores and scores[0][0] >= 0.6 and (len(scores) == 1 or scores[1][0] < scores[0][0]):
+        return scores[0][1]
+    return None
+
+
+def option_in_sentence(sentence: str, options: Sequence[OptionDraft]) -> int | None:
+    """The one option a decision's first sentence names, by all of its words."""
+    said = _words(sentence)
+    said_set = set(said)
+    found = []
+    for i, option in enumerate(options):
+        words = _words(option.name)
+        if words and set(words) <= said_set:
+            found.append((min(said.index(w) for w in words), -len(words), i))
+    if not found:
+        return None
+    found.sort()
+    if len(found) > 1 and found[0][:2] == found[1][:2]:
+        return None
+    return found[0][2]
+
+
+def option_id(name: str, taken: set[str]) -> str:
+    """A valid, unique option id from its name: ``Use PostgreSQL`` → ``use_postgresql``."""
+    base = slugify(name, limit=40).replace("-", "_")
+    if base == "decision" and not re.search(r"decision", name, re.IGNORECASE):
+        base = "option"
+    if not base[0].isalpha():
+        base = f"option_{base}"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}_{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+@dataclass
+class OptionsReader(DocumentReader):
+    """Reads the options, the outcome and the consequences of a document."""
+
+    option_sections: list[Section] = field(default_factory=list)
+    pros_cons: list[Section] = field(default_factory=list)
+    decisions: list[tuple[Section, str]] = field(default_factory=list)
+    consequences: list[Section] = field(default_factory=list)
+    unknown: list[Section] = field(default_factory=list)
+
+    def _options(self) -> None:
+        draft = self.draft
+        for section in self.option_sections:
+            self._options_section(section)
+        for section in self.pros_cons:
+            rest = [b for b in section.blocks if b.kind != "comment"]
+            if rest:
+                self._keep_section_blocks(section, rest, "text in '{t}' outside any option")
+            for child in section.children:
+                self._option_details_from(child, add=True)
+        # MADR's own records head each option's pros and cons as an H2 after the "Pros and
+        # Cons" section; a section named exactly like an option is that option's.
+        for section in list(self.unknown):
+            index = match_option(section.heading.plain, draft.options) if draft.options else None
+            if index is not None and _key(section.heading.plain) == _key(draft.options[index].name):
+                self.unknown.remove(section)
+                self._details(draft.options[index], section.blocks, section.children)
+
+    def _marked_choice(self) -> None:
+        """An option marked "[SELECTED]" or "(chosen)" is the chosen one, if nothing else is."""
+        draft = self.draft
+        marked = [i for i, o in enumerate(draft.options) if o.marked]
+        if draft.chosen is None and len(marked) == 1:
+            draft.chosen = marked[0]
+            draft.note(
+                draft.options[marked[0]].line,
+                "outcome.chosen",
+                f"'{draft.options[marked[0]].name}' is marked as the selected option",
+            )
+
+    def _estimate_tables(self) -> None:
+        """A table anywhere with a row per option and an Effort (or Complexity) column."""
+        if not self.draft.options:
+            return
+        blocks = [b for s in self.doc.walk() for b in s.blocks] + list(self.doc.preamble)
+        for block in blocks:
+            if block.kind != "table" or len(block.header) < 2:
+                continue
+            names = [normalise(c.plain) for c in block.header]
+            columns = [
+                i for i, n in enumerate(names) if n in _ESTIMATE_KEYS or n in _COMPLEXITY_KEYS
+            ]
+            if not columns:
+                continue
+            for row in block.rows:
+                if not row:
+                    continue
+                index = match_option(row[0].plain, self.draft.options)
+                if index is None:
+                    continue
+                for column in columns:
+                    if column < len(row):
+                        self._estimate(self.draft.options[index], names[column], row[column].plain)
+
+    def _options_section(self, section: Section) -> None:
+        draft = self.draft
+        listed = False
+        rest: list[Block] = []
+        current: OptionDraft | None = None
+        for block in section.blocks:
+            if block.kind == "list" and not listed:
+                listed = True
+                for item in block.items:
+                    name, marked = _unmark(option_name(item.line))
+                    if not name:
+                        continue
+                    option = OptionDraft(name, item.start, marked=marked)
+                    described = _item_markdown(item)
+                    if _key(described) != _key(name):
+                        option.summary.append(described)
+                    self._details(option, [b for b in item.blocks], [], item_children=item.children)
+                    draft.options.append(option)
+            elif block.kind == "table" and not listed and block.rows:
+                listed = True
+                self._option_table(block)
+            elif block.kind == "paragraph" and any(_bold_option(ln) for ln in block.lines):
+                # "**Option 1:** Use X" lines, each followed by its details.
+                listed = True
+                before: list[str] = []
+                for line in block.lines:
+                    bold = _bold_option(line)
+                    if bold is not None:
+                        current = OptionDraft(*_unmark(bold)[:1], line.number)
+                        current.marked = _unmark(bold)[1]
+                        draft.options.append(current)
+                    elif current is not None:
+                        current.summary.append(line.raw)
+                    else:
+                        before.append(line.raw)
+                if before:
+                    draft.keep(
+                        section.heading.plain,
+                        "\n".join(before),
+                        block.start,
+                        block.start,
+                        f"text in '{section.heading.plain}' beside the options",
+                    )
+            elif current is not None:
+                self._details(current, [block], [])
+            else:
+                rest.append(block)
+        for child in section.children:
+            self._option_details_from(child, add=True)
+        unclaimed = []
+        for block in rest:
+            # "Offset and limit is what most clients expect, …": a paragraph on one option.
+            owner = self._paragraph_owner(block)
+            if owner is not None:
+                owner.summary.append(block.raw)
+            else:
+                unclaimed.append(block)
+        if unclaimed:
+            self._keep_section_blocks(section, unclaimed, "text in '{t}' beside the options")
+
+    def _paragraph_owner(self, block: Block) -> OptionDraft | None:
+        if block.kind != "paragraph" or not self.draft.options:
+            return None
+        text = _key(block.plain)
+        owners = [
+            o
+            for o in self.draft.options
+            if _key(o.name) and re.match(rf"{re.escape(_key(o.name))}\b", text)
+        ]
+        return max(owners, key=lambda o: len(o.name)) if owners else None
+
+    def _option_table(self, block: Block) -> None:
+        names = [normalise(c.plain) for c in block.header]
+        for row in block.rows:
+            if not row or not row[0].plain:
+                continue
+            option = OptionDraft(row[0].name, row[0].number)
+            details = []
+            for i, cell in enumerate(row[1:], start=1):
+                header = block.header[i].plain if i < len(block.header) else ""
+                if not self._estimate(option, names[i] if i < len(names) else "", cell.plain):
+                    details.append(f"- {header}: {cell.raw}" if header else f"- {cell.raw}")
+            if details:
+                option.summary.append("\n".join(details))
+            self.draft.options.append(option)
+
+    def _option_details_from(self, section: Section, *, add: bool) -> None:
+        draft = self.draft
+        index = match_option(section.heading.plain, draft.options) if draft.options else None
+        if index is None:
+            if not add:
+                return
+            draft.options.append(OptionDraft(section.heading.name, section.line))
+            index = len(draft.options) - 1
+        option = draft.options[index]
+        heading = section.heading.name
+        if _key(option.name) != _key(heading) and _key(option.name).startswith(_key(heading)):
+            option.name = heading  # "Title - description" listed, "### Title" headed
+        self._details(option, section.blocks, section.children)
+
+    def _details(
+        self,
+        option: OptionDraft,
+        blocks: Sequence[Block],
+        children: Sequence[Section],
+        *,
+        item_children: Sequence[Item] = (),
+    ) -> None:
+        """An option's arguments, estimates and description, from its blocks."""
+        mode: str | None = None
+        for item in item_children:
+            self._argument_item(option, item, mode)
+        for block in blocks:
+            if block.kind == "paragraph":
+                text: list[str] = []
+                for line in block.lines:
+                    label = self._argument_label(line.plain)
+                    if label is not None and not _argument(line.plain, self.table):
+                        mode = label
+                        continue
+                    found = _argument(line.plain, self.table)
+                    if found is not None:
+                        self._add_argument(option, found[0], found[1], line.raw)
+                        continue
+                    meta = META_LINE.match(line.raw)
+                    if meta and self._estimate(
+                        option, normalise(meta["bkey"] or meta["key"] or ""), meta["value"]
+                    ):
+                        continue
+                    text.append(line.raw)
+                if text:
+                    option.summary.append("\n".join(text))
+            elif block.kind == "list":
+                plain_items = []
+                for item in block.items:
+                    if not self._argument_item(option, item, mode):
+                        plain_items.append(item.raw)
+                if plain_items:
+                    option.summary.append("\n".join(plain_items))
+                mode = None
+            elif block.kind == "html":
+                summary = re.search(
+                    r"<summary>(.*?)</summary>", block.raw, re.IGNORECASE | re.DOTALL
+                )
+                label = self._argument_label(summary[1]) if summary else None
+                if label is not None:
+                    mode = label
+                elif not re.fullmatch(r"\s*</?details[^>]*>\s*", block.raw):
+                    option.summary.append(block.raw)
+            elif block.kind == "table":
+                self._argument_table(option, block)
+            elif block.kind != "comment":
+                option.summary.append(block.raw)
+        for child in children:
+            label = self._argument_label(child.heading.plain)
+            if label is not None:
+                before = len(option.summary)
+                self._details_mode(option, child, label)
+                if len(option.summary) == before:
+                    continue
+            else:
+                inner = OptionDraft(option.name, option.line)
+                self._details(inner, child.blocks, child.children)
+                option.pros += inner.pros
+                option.cons += inner.cons
+                option.risks += inner.risks
+                option.complexity = option.complexity or inner.complexity
+                option.time = option.time or inner.time
+                if inner.summary:
+                    option.summary.append(
+                        "#### " + child.heading.raw.strip() + "\n\n" + "\n\n".join(inner.summary)
+                    )
+
+    def _details_mode(self, option: OptionDraft, section: Section, mode: str) -> None:
+        for block in section.blocks:
+            if block.kind == "list":
+                for item in block.items:
+                    self._argument_item(option, item, mode)
+            elif block.kind != "comment":
+                option.summary.append(block.raw)
+
+    def _argument_label(self, text: str) -> str | None:
+        """ "Pros:", "**Cons**", "➕ Pros", "Risks": what the list below it holds."""
+        key = normalise(text)
+        if key in ("risks", "risk", "risques"):
+            return "risks"
+        for kind in ("good", "bad"):
+            if key in self.table.names(kind) or key in _LABELS[kind]:
+                return kind
+        return None
+
+    def _argument_item(self, option: OptionDraft, item: Item, mode: str | None) -> bool:
+        text = item_text(item, children=False)
+        found = _argument(text, self.table)
+        if found is None and mode is None:
+            label = self._argument_label(item.line.plain)
+            if label is not None and item.children:
+                for child in item.children:
+                    self._argument_item(option, child, label)
+                return True
+            return False
+        kind, said = found if found is not None else (mode or "neutral", text)
+        if item.children:
+            said = "; ".join([said, *(item_text(c) for c in item.children)])
+        self._add_argument(option, kind, said, item.raw)
+        return True
+
+    def _add_argument(self, option: OptionDraft, kind: str, text: str, raw: str) -> None:
+        text = text.strip()
+        if not text or text in ("…", "..."):
+            return
+        if kind == "good":
+            option.pros.append(text)
+        elif kind == "bad":
+            option.cons.append(text)
+        elif kind == "risks":
+            option.risks.append(text)
+        else:  # options have no neutral list: the argument stays in the description
+            option.summary.append(raw if raw.lstrip().startswith(("-", "*", "+")) else f"- {raw}")
+
+    def _argument_table(self, option: OptionDraft, block: Block) -> None:
+        kinds = [self._argument_label(c.plain) for c in block.header]
+        if not any(kinds):
+            option.summary.append(block.raw)
+            return
+        for row in block.rows:
+            for kind, cell in zip(kinds, row, strict=False):
+                if kind is not None and cell.plain:
+                    self._add_argument(option, kind, cell.plain, cell.raw)
+
+    def _estimate(self, option: OptionDraft, key: str, value: str) -> bool:
+        """An effort or complexity the source states for this option: kept when it fits."""
+        value = value.strip().strip("*_ ")
+        if key in _COMPLEXITY_KEYS and value.casefold() in _COMPLEXITY:
+            option.complexity = _COMPLEXITY[value.casefold()]
+            return True
+        if key in _ESTIMATE_KEYS:
+            try:
+                TimeEstimate.parse(value)
+            except (ValueError, TypeError):
+                return False
+            option.time = value
+            return True
+        return False
+
+    def _outcome(self) -> None:
+        draft = self.draft
+        if not self.decisions:
+            return
+        section, suffix = self.decisions[0]
+        blocks = [b for b in section.blocks if b.kind != "comment"]
+        if suffix and draft.options:
+            # "## Proposal: fixed-window counters" over "## Alternatives": the proposal is an
+            # option too, and the one the record puts forward.
+            index = match_option(suffix, draft.options)
+            if index is None:
+                draft.options.insert(0, OptionDraft(suffix, section.line))
+                index = 0
+            draft.chosen = index
+            draft.decision = self.markdown(blocks, self._outcome_children(section))
+            return
+        chosen_at = None
+        found: tuple[str, str, int, int] | None = None
+        for position, block in enumerate(blocks):
+            found = self._chosen_line(_first_lines(block), position, blocks)
+            if found is not None:
+                chosen_at = position
+                break
+        children = self._outcome_children(section)
+        if chosen_at is not None and found is not None:
+            name, tail, used, lines_used = found
+            index = match_option(name, draft.options) if draft.options else None
+            if index is not None:
+                draft.chosen = index
+                if _key(name) != _key(draft.options[index].name):
+                    draft.note(
+                        blocks[chosen_at].start,
+                        "outcome.chosen",
+                        f"'Chosen option: {name}' taken to mean '{draft.options[index].name}'",
+                    )
+                rest = [b for i, b in enumerate(blocks) if not chosen_at <= i < chosen_at + used]
+                first = blocks[chosen_at]
+                extra = (
+                    [ln.raw for ln in first.lines[lines_used:]]
+                    if first.kind == "paragraph" and used == 1
+                    else []
+                )
+                rationale = clean_markdown("\n".join([_capitalise(tail), *extra]))
+                if rationale:
+                    draft.rationale.append(self.with_references(rationale))
+                text = self.markdown(rest, children)
+                if text:
+                    draft.rationale.append(text)
+                return
+            draft.note(
+                blocks[chosen_at].start,
+                "outcome.chosen",
+                f"chosen option {name!r} is not among the considered options; the outcome is kept as written in outcome.decision",
+            )
+            draft.decision = self.markdown(blocks, children)
+            return
+        if draft.options:
+            first_text = next((b for b in blocks if b.kind in ("paragraph", "list")), None)
+            if first_text is not None:
+                sentence = (
+                    first_text.plain
+                    if first_text.kind == "paragraph"
+                    else first_text.items[0].line.plain
+                )
+                sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z])", sentence)[0]
+                index = _option_by_number(sentence, draft.options)
+                if index is None:
+                    index = option_in_sentence(sentence, draft.options)
+                if index is not None:
+                    draft.chosen = index
+                    draft.note(
+                        first_text.start,
+                        "outcome.chosen",
+                        f"the decision names '{draft.options[index].name}'; read as the chosen option",
+                    )
+        draft.decision = self.markdown(blocks, children)
+
+    def _outcome_children(self, section: Section) -> list[Section]:
+        """Sub-sections of the decision that are parts of their own (consequences…) are read
+        as such; the rest stay with the decision."""
+        rest = []
+        for child in section.children:
+            part = self._part(child)[0]
+            if part in ("consequences", "good_consequences", "bad_consequences"):
+                self.consequences.append(child)
+            elif part == "confirmation":
+                text = self.markdown(child.blocks, child.children)
+                if text:
+                    self.draft.confirmation.append(text)
+            elif part in ("status", "date", "links"):
+                self._section(child)
+            else:
+                rest.append(child)
+        return rest
+
+    def _chosen_line(
+        self, lines: Sequence[str], position: int, blocks: Sequence[Block]
+    ) -> tuple[str, str, int, int] | None:
+        """``Chosen option: "X", because Y`` → (X, Y, blocks used, lines used of the first);
+        None if the block does not open with such a line."""
+        if not lines:
+            return None
+        text = lines[0].strip()
+        pattern = self.table.phrase_pattern("chosen_option")
+        after = re.match(
+            r"^(?P<name>\"[^\"]+\"|“[^”]+”|«[^»]+»|\*\*[^*]+\*\*|`[^`]+`)\s+(?:is|was|est)\s+(?:the\s+|l'option\s+)?(?:chosen|choisie?|retenue?)(?:\s+option)?\b(?P<rest>.*)$",
+            text,
+            re.IGNORECASE | re.DOTALL,
+        )
+        if after:
+            return _unquote(after["name"]), _because(after["rest"]), 1, 1
+        match = re.match(
+            rf"^(?:\*\*|__)?(?:{pattern})(?:\*\*|__)?\s*:?\s*(?:\*\*|__)?\s*:?\s*(?P<rest>.*)$",
+            text,
+            re.IGNORECASE | re.DOTALL,
+        )
+        if match is None:
+            return None
+        rest = match["rest"].strip()
+        used, lines_used = 1, 1
+        if not rest and len(lines) > 1:
+            # "Chosen option:" alone on its line, the option on the next ones.
+            rest, lines_used = " ".join(line.strip() for line in lines[1:]), len(lines)
+        elif not rest and position + 1 < len(blocks):
+            following = blocks[position + 1]
+            if following.kind == "list" and len(following.items) > 1:
+                return None  # "Chosen options:" over a list: more than one
+            nxt = _first_lines(following)
+            if nxt:
+                rest, used = " ".join(line.strip() for line in nxt), 2
+        if not rest:
+            return None
+        name, tail = _split_chosen(rest)
+        plain = plain_text(name)
+        return (plain, tail, used, lines_used) if plain else None
+
+    def _consequences(self, section: Section) -> None:
+        draft = self.draft
+        part = self._part(section)[0]
+        default = {"good_consequences": "good", "bad_consequences": "bad"}.get(part or "")
+        notes: list[Block] = []
+        for block in section.blocks:
+            if block.kind == "list":
+                marked = [
+                    (item, _argument(item_text(item, children=False), self.table))
+                    for item in block.items
+                ]
+                if default is None and not any(a for _, a in marked):
+                    notes.append(block)
+                    continue
+                unmarked = []
+                for item, argument in marked:
+                    if argument is None and default is None:
+                        unmarked.append(item.raw)
+                        continue
+                    kind, text = (
+                        argument
+                        if argument is not None
+                        else (default or "neutral", item_text(item, children=False))
+                    )
+                    if item.children:
+                        text = "; ".join([text, *(item_text(c) for c in item.children)])
+                    {"good": draft.good, "bad": draft.bad}.get(kind, draft.neutral).append(text)
+                if unmarked:
+                    draft.consequence_notes.append("\n".join(unmarked))
+            elif block.kind != "comment":
+                notes.append(block)
+        children = []
+        for child in section.children:
+            if self._part(child)[0] in ("consequences", "good_consequences", "bad_consequences"):
+                self._consequences(child)
+            else:
+                children.append(child)
+        text = self.markdown(notes, children)
+        if text:
+            draft.consequence_notes.append(text)
+
+
+_LABELS = {
+    "good": (
+        "advantages",
+        "benefits",
+        "strengths",
+        "upsides",
+        "pour",
+        "avantages",
+        "vorteile",
+        "voordelen",
+    ),
+    "bad": (
+        "disadvantages",
+        "drawbacks",
+        "weaknesses",
+        "downsides",
+        "contre",
+        "inconvenients",
+        "nachteile",
+        "nadelen",
+    ),
+}
+
+
+def _argument(text: str, table: SectionTable) -> tuple[str, str] | None:
+    """``Good, because X`` → ("good", "X"); also Bad/Neutral, ``Pro:``/``Con:`` and French."""
+    for kind in ("good", "bad", "neutral"):
+        words = table.phrase_pattern(kind)
+        match = re.match(
+            rf"^\s*(?:\*\*|__)?(?:{words})(?:\*\*|__)?\s*(?:,\s*(?:because|parce que|parce qu'|car)\b|\s+(?:because|parce que|parce qu'|car)\b|\s*:)(?:\*\*|__)?\s*(?P<text>.+)$",
+            text,
+            re.IGNORECASE | re.DOTALL,
+        )
+        if match and match["text"].strip():
+            return kind, match["text"].strip()
+    return None
+
+
+def item_text(item: Item, *, children: bool = True) -> str:
+    """A list item as one line of plain text; links keep their URL when it says more."""
+    parts = []
+    for segment, link in item.line.segments():
+        if link is None or not link.href or link.href == link.text or link.href.startswith("#"):
+            parts.append(segment)
+        else:
+            parts.append(f"{segment} ({link.href})")
+    text = re.sub(r"\s+", " ", "".join(parts)).strip()
+    text = re.sub(r"\s+([,.;:])", r"\1", text)
+    if children and item.children:
+        text = "; ".join([text, *(item_text(c) for c in item.children)])
+    return text
+
+
+def _item_markdown(item: Item) -> str:
+    """A list item's Markdown without its bullet, dedented."""
+    lines = item.raw.split("\n")
+    first = re.sub(r"^\s*(?:[*+-]|\d{1,9}[.)])\s?", "", lines[0])
+    rest = lines[1:]
+    indent = min((len(ln) - len(ln.lstrip()) for ln in rest if ln.strip()), default=0)
+    return clean_markdown("\n".join([first, *(ln[indent:] for ln in rest)]))
+
+
+_MARK = re.compile(
+    r"\s*[\[(](?:selected|chosen|choisie?|retenue?)(?:\s+option)?[\])]\s*", re.IGNORECASE
+)
+
+
+def _unmark(name: str) -> tuple[str, bool]:
+    """``"[SELECTED] Option 1: X"`` → ``("Option 1: X", True)``."""
+    bare = _MARK.sub(" ", name).strip()
+    return " ".join(bare.split()), bare != name.strip()
+
+
+def _bold_option(line: Line) -> str | None:
+    """A line that opens with ``**Option 1:**`` names an option: the whole line."""
+    if re.match(
+        r"^\s*(?:\*\*|__)(?:\[\w+\]\s*)?(?:option|alternative)\s*\w{0,3}\s*[:.)-]?\s*(?:\*\*|__)",
+        line.raw,
+        re.IGNORECASE,
+    ):
+        return line.name
+    return None
+
+
+def _option_by_number(sentence: str, options: Sequence[OptionDraft]) -> int | None:
+    """ "We decided to go with option 2": the second option (or the one named "Option 2")."""
+    found = {int(n) for n in re.findall(r"\boption\s*#?(\d{1,2})\b", sentence, re.IGNORECASE)}
+    if len(found) != 1:
+        return None
+    (number,) = found
+    named = [
+        i
+        for i, o in enumerate(options)
+        if re.match(rf"^option\s*{number}\b", plain_text(o.name), re.IGNORECASE)
+    ]
+    if len(named) == 1:
+        return named[0]
+    if not any(re.match(r"^option\s*\d", plain_text(o.name), re.IGNORECASE) for o in options):
+        return number - 1 if 1 <= number <= len(options) else None
+    return None
+
+
+def option_name(line: Line) -> str:
+    """The name an option's list entry gives it.
+
+    ``**LaunchDarkly**: hosted, …`` → ``LaunchDarkly``; ``[Rancher](…)`` → ``Rancher``;
+    ``Offset and limit: `?offset=200```. → ``Offset and limit``; ``Version in the URL path``
+    stays whole; code spans keep their backticks.
+    """
+    tokens = list(line.tokens)
+    if tokens and tokens[0].type == "text" and not tokens[0].content.strip():
+        tokens = tokens[1:]
+    if tokens and tokens[0].type == "strong_open":
+        close = next((i for i, t in enumerate(tokens) if t.type == "strong_close"), None)
+        if close is not None:
+            bold = inline_text(tokens[1:close], code=True).strip().rstrip(":").strip()
+            if bold and not re.match(
+                r"^(?:option|alternative)\s*\w{0,3}\s*[:.)-]?$", bold, re.IGNORECASE
+            ):
+                return bold
+    if tokens and tokens[0].type == "link_open":
+        close = next((i for i, t in enumerate(tokens) if t.type == "link_close"), None)
+        if close is not None:
+            label = inline_text(tokens[1:close], code=True)
+            after = inline_text(tokens[close + 1 :], code=True)
+            if label and (not after or re.match(r"^\s*(?:[,:;(]|[-–—]\s)", after)):
+                return label
+    name = line.name
+    cut = re.match(r"^(?P<head>.{1,80}?)(?:\s[-–—]\s|:\s)", name)
+    if (
+        cut
+        and not re.match(r"^(?:option|alternative)\s*\w{0,3}$", cut["head"], re.IGNORECASE)
+        and len(cut["head"].split()) <= 10
+        and cut["head"].count("(") == cut["head"].count(")")
+        and cut["head"].count("`") % 2 == 0
+    ):
+        return cut["head"].strip()
+    if len(name) > 120:
+        name = re.split(r"(?<=[.!?])\s+(?=[A-Z])", name)[0]
+    return name.strip()
+
+
+def plain_text(markdown: str) -> str:
+    return inline_text(parse_inline(markdown), code=False).strip()
+
+
+def _first_lines(block: Block) -> list[str]:
+    """A paragraph's lines, or a list's first item, as written."""
+    if block.kind == "paragraph":
+        return [line.raw for line in block.lines]
+    if block.kind == "list" and block.items:
+        return [block.items[0].line.raw]
+    return []
+
+
+def _unquote(name: str) -> str:
+    name = name.strip()
+    for opening, closing in (
+        ('"', '"'),
+        ("“", "”"),
+        ("«", "»"),
+        ("**", "**"),
+        ("`", "`"),
+        ("'", "'"),
+        ("__", "__"),
+    ):
+        if (
+            name.startswith(opening)
+            and name.endswith(closing)
+            and len(name) > len(opening) + len(closing)
+        ):
+            return name[len(opening) : -len(closing)].strip()
+    return name
+
+
+def _because(text: str) -> str:
+    return re.sub(
+        r"^[\s,.;:]*(?:because|parce que|parce qu'|car)?\b\s*:?\s*", "", text, flags=re.IGNORECASE
+    ).strip()
+
+
+def _split_chosen(rest: str) -> tuple[str, str]:
+    """The chosen option's name and the justification after it."""
+    quotes = {'"': '"', "“": "”", "«": "»", "'": "'", "`": "`"}
+    for opening in ("**", "__"):
+        if rest.startswith(opening):
+            end = rest.find(opening, len(opening))
+            if end > 0:
+                return rest[len(opening) : end].strip(), _because(rest[end + len(opening) :])
+    if rest[:1] in quotes:
+        closing = quotes[rest[0]]
+        for match in re.finditer(re.escape(closing), rest[1:]):
+            end = match.start() + 1
+            after = rest[end + 1 :]
+            if re.match(r"^\s*(?:$|[,.;:]|because\b|car\b|parce\b|\()", after, re.IGNORECASE):
+                return rest[1:end].strip(), _because(after)
+    parts = re.split(
+        r",?\s+(?:because|parce que|parce qu'|car)\b", rest, maxsplit=1, flags=re.IGNORECASE
+    )
+    if len(parts) == 2:
+        return parts[0].strip().rstrip(",").strip(), parts[1].strip(" ,:")
+    name, _, tail = rest.partition(", ")
+    return name.strip().rstrip("."), tail.strip()
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
