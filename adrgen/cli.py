@@ -114,7 +114,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     """Render diagrams/ and build the site (or, with --pages-only, write the pages)."""
     import logging
 
-    from adrgen import site  # imports MkDocs: only the commands that need it pay for it
+    from adrgen.site import builders as site  # imports MkDocs: only these commands pay for it
 
     config = _config(args)
     config_file = Path(args.config_file) if args.config_file else None
@@ -155,7 +155,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     """Preview the site with live reload (wraps mkdocs serve)."""
-    from adrgen import site
+    from adrgen.site import builders as site
 
     config = _config(args)
     with site.mkdocs_logging():

@@ -13,9 +13,9 @@ import pytest
 
 from adrgen.config import load_config
 from adrgen.errors import ValidationFailed
-from adrgen.pages import prepare_site
 from adrgen.pipeline import load_decisions, plan_diagrams
 from adrgen.record import RecordRules, read_status
+from adrgen.site.pages import prepare_site
 from tests.helpers import write_record
 
 NOT_ESTIMATED = """\

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from adrgen.config import load_config
-from adrgen.pages import prepare_site, url_prefix
+from adrgen.site.pages import prepare_site, url_prefix
 from tests.site.conftest import record, write
 
 EVIDENCE = """\

@@ -18,7 +18,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files, get_files
 
-from adrgen.mkdocs_plugin import AdrgenPlugin
+from adrgen.site.plugin import AdrgenPlugin
 from tests.helpers import REPO
 from tests.site.conftest import record, write
 

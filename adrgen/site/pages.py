@@ -11,7 +11,7 @@ of Markdown fields and hand-written pages in the same batch, and renders one pag
 record plus the index, the decision graph, the tags page and the appendix.
 
 Page templates (``templates/pages/*.md.j2``) produce Markdown for the builder. Record text
-reaches them only as data, escaped by default (see :mod:`adrgen.markdown_safety`).
+reaches them only as data, escaped by default (see :mod:`adrgen.site.markdown`).
 """
 
 from __future__ import annotations
@@ -38,14 +38,6 @@ from adrgen.diagrams.plan import GRAPH_NAME, DiagramSource
 from adrgen.diagrams.renderer import Progress, Renderer, RendererUnavailable, make_renderer
 from adrgen.errors import ConfigError, OutputError, Problem, display_path
 from adrgen.loader import LoadedDocument, load_file
-from adrgen.markdown_safety import (
-    find_plantuml_fences,
-    html_text,
-    md_text,
-    one_line,
-    render_markdown,
-    safe_url,
-)
 from adrgen.model import Decision, DecisionSet
 from adrgen.output import recover, replace_dir
 from adrgen.parallel import fork_pays, two_cores
@@ -59,6 +51,14 @@ from adrgen.pipeline import (
     start_render,
 )
 from adrgen.record import BUILTIN_STATUSES, UNKNOWN, Option, Record
+from adrgen.site.markdown import (
+    find_plantuml_fences,
+    html_text,
+    md_text,
+    one_line,
+    render_markdown,
+    safe_url,
+)
 from adrgen.templating import bytecode_cache, render_template, template_search_path
 
 DECISION_TEMPLATE = "pages/decision.md.j2"

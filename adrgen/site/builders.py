@@ -6,10 +6,10 @@ either the previous complete site or the new one; a failed build leaves it untou
 plugin renders ``diagrams/`` as part of the same build, so one run does render + site.
 
 ``--pages-only DIR`` skips MkDocs and writes the generated docs folder instead
-(:func:`adrgen.pages.write_pages`), for builders that read ``mkdocs.yml`` but run no MkDocs
+(:func:`adrgen.site.pages.write_pages`), for builders that read ``mkdocs.yml`` but run no MkDocs
 plugins (Zensical).
 
-This module is a front end: unlike :mod:`adrgen.pages` it imports MkDocs.
+This module is a front end: unlike :mod:`adrgen.site.pages` it imports MkDocs.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from adrgen.config import Config
 from adrgen.diagrams.renderer import Progress
 from adrgen.errors import AdrgenError, ConfigError, OutputError, display_path
 from adrgen.output import recover, replace_dir, repository_lock
-from adrgen.pages import SiteContent, write_pages
+from adrgen.site.pages import SiteContent, write_pages
 
 MKDOCS_FILE = "mkdocs.yml"
 

@@ -1,6 +1,6 @@
-"""The MkDocs front end: ``plugins: [adrgen]``. A thin adapter over :mod:`adrgen.pages`.
+"""The MkDocs front end: ``plugins: [adrgen]``. A thin adapter over :mod:`adrgen.site.pages`.
 
-It holds no logic of its own. On every build it calls :func:`adrgen.pages.prepare_site`, the
+It holds no logic of its own. On every build it calls :func:`adrgen.site.pages.prepare_site`, the
 same pipeline ``adrgen build`` and ``adrgen build --pages-only`` use, and hands the result to
 MkDocs as in-memory files:
 
@@ -38,7 +38,7 @@ from mkdocs.utils.meta import get_data
 from adrgen.config import RENDERER_KINDS, Config, load_config
 from adrgen.diagrams.renderer import Progress
 from adrgen.errors import AdrgenError
-from adrgen.pages import EXTRA_CSS, EXTRA_JS, SiteContent, prepare_site, rewrite_handwritten
+from adrgen.site.pages import EXTRA_CSS, EXTRA_JS, SiteContent, prepare_site, rewrite_handwritten
 
 if TYPE_CHECKING:  # only `mkdocs serve` loads it (with watchdog): builds skip 10 ms of imports
     from mkdocs.livereload import LiveReloadServer
