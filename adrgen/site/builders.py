@@ -28,6 +28,7 @@ from adrgen.config import Config
 from adrgen.diagrams.renderer import Progress
 from adrgen.errors import AdrgenError, ConfigError, OutputError, display_path
 from adrgen.output import recover, replace_dir, repository_lock
+from adrgen.site.nav import DEFAULT_TITLE, OPTIONAL_PAGES, SiteLayout
 from adrgen.site.pages import SiteContent, write_pages
 
 MKDOCS_FILE = "mkdocs.yml"
@@ -86,12 +87,21 @@ def _load_mkdocs(path: Path, **overrides: Any) -> Any:
         raise ConfigError(f"{display_path(path)}:1:1: {exc}") from None
 
 
-def use_directory_urls(config: Config, config_file: Path | None = None) -> bool:
-    """``use_directory_urls`` of the project's mkdocs.yml (True, MkDocs' default, without one)."""
+def site_layout(config: Config, config_file: Path | None = None) -> SiteLayout:
+    """Where the project's mkdocs.yml puts adrgen's pages (its adrgen plugin options, and
+    ``use_directory_urls``); MkDocs' defaults without one."""
     path = config_file or config.root / MKDOCS_FILE
     if not path.is_file():
-        return True
-    return bool(_load_mkdocs(path)["use_directory_urls"])
+        return SiteLayout()
+    mk = _load_mkdocs(path)
+    plugin = mk["plugins"].get("adrgen")
+    options = plugin.config if plugin is not None else None
+    return SiteLayout(
+        section=options.section if options is not None else "decisions/",
+        pages=tuple(options.pages) if options is not None else OPTIONAL_PAGES,
+        use_directory_urls=bool(mk["use_directory_urls"]),
+        title=options.nav_title if options is not None else DEFAULT_TITLE,
+    )
 
 
 def build_site(
@@ -183,7 +193,7 @@ def _remove_stale_staging(cache_dir: Path) -> None:
 
 def build_pages(config: Config, target: Path, *, config_file: Path | None = None) -> SiteContent:
     """``--pages-only``: write the generated docs folder for a plugin-less builder."""
-    return write_pages(config, target, use_directory_urls=use_directory_urls(config, config_file))
+    return write_pages(config, target, layout=site_layout(config, config_file))
 
 
 def serve_site(

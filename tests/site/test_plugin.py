@@ -52,7 +52,6 @@ def test_pages_are_generated_in_memory(project: Path) -> None:
         "index.md",
         "graph.md",
         "tags.md",
-        "appendix/polling.md",
         "assets/adrgen/adrgen.css",
         "assets/adrgen/adrgen.js",
     } <= set(generated)
