@@ -22,7 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from adrgen.config import Config
+from adrgen.config import Config, load_config
 from adrgen.errors import AdrgenError, ValidationFailed, display_path
 from adrgen.loader import load_bytes, load_text
 from adrgen.model import RECORD_FILENAME
@@ -252,13 +252,24 @@ def init_repository(
     root = root.resolve()
     report = InitReport(dry_run=dry_run)
     env = _environment()
+    # An adrgen.toml already there says where records go (docs/decisions, say).
+    decisions_dir = load_config(root).decisions_dir
     context = {
         "site_name": site_name or f"{root.name} decisions",
         "date": (today or dt.date.today()).isoformat(),
-        "header": _schema_header(root / "decisions", root),
+        "header": _schema_header(decisions_dir, root),
     }
     site = next((root / name for name in SITE_FILES if (root / name).is_file()), None)
-    files = {d: t for d, t in INIT_FILES.items() if not (site and d == "mkdocs.yml")}
+    records = (
+        decisions_dir.relative_to(root).as_posix()
+        if decisions_dir.is_relative_to(root)
+        else "decisions"
+    )
+    files = {
+        d.replace("decisions/", f"{records}/", 1): t
+        for d, t in INIT_FILES.items()
+        if not (site and d == "mkdocs.yml")
+    }
     planned: dict[str, bytes] = {
         dest: env.get_template(template).render(**context).encode("utf-8")
         for dest, template in files.items()

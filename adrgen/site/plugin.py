@@ -54,6 +54,8 @@ if TYPE_CHECKING:  # only `mkdocs serve` loads it (with watchdog): builds skip 1
     from mkdocs.livereload import LiveReloadServer
 
 log = logging.getLogger("mkdocs.plugins.adrgen")
+#: Markdown extensions the generated pages need (Python-Markdown's own).
+REQUIRED_EXTENSIONS = ("toc", "tables", "admonition", "attr_list", "md_in_html")
 
 
 class _Section(c.Type[str]):
@@ -156,6 +158,13 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
             use_directory_urls=config.use_directory_urls,
             title=self.config.nav_title,
         )
+        # The generated pages use admonitions, heading ids ({ #context }) and HTML blocks; a
+        # site without these extensions would show that syntax as text. Added for this build
+        # only (its mkdocs.yml is left alone); they change nothing in pages that do not use them.
+        for extension in REQUIRED_EXTENSIONS:
+            if extension not in config.markdown_extensions:
+                config.markdown_extensions.append(extension)
+                log.info(f"adrgen: added the Markdown extension {extension} for this build")
         for css in EXTRA_CSS:
             if css not in config.extra_css:
                 config.extra_css.append(css)

@@ -176,8 +176,10 @@ def _trailing_comment(container: Any) -> CommentToken | None:
     if not slots:
         return None
     for index, token in enumerate(slots):
-        if isinstance(token, CommentToken) and "\n" in token.value.rstrip("\n"):
-            own, _, rest = token.value.partition("\n")
+        if not isinstance(token, CommentToken):
+            continue
+        own, newline, rest = token.value.partition("\n")
+        if newline and rest:  # comment lines or blank lines after the entry's own line
             slots[index] = CommentToken(own + "\n", token.start_mark, None) if own.strip() else None
             return CommentToken("\n" + rest, token.start_mark, None)
     return None
