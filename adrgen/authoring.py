@@ -283,9 +283,13 @@ def init_repository(
     existing = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
     missing = [line for line in GITIGNORE_LINES if line not in existing.splitlines()]
     writes: dict[Path, bytes] = {}
+    has_records = bool(discover_records(decisions_dir))
     for dest, content in sorted(planned.items()):
         if (root / dest).exists():
             report.kept.append(dest)
+        elif has_records and (root / dest).parent == decisions_dir:
+            # A folder of records needs no example record (and its 0001 is taken).
+            report.kept.append(f"{records}/ (it has records already)")
         else:
             writes[root / dest] = content
             report.written.append(dest)

@@ -17,10 +17,14 @@ from typing import Any
 
 #: The generated pages a site may have besides one per decision (plugin option ``pages``).
 OPTIONAL_PAGES = ("index", "graph", "tags")
-#: From this many records on, the nav lists decisions in groups of this many by number: a
-#: flat list of 400 is a sidebar nobody scrolls (and, without Material's
-#: ``navigation.prune``, 400 links on every page).
+#: Beyond this many records, the nav lists pages of decisions by number range (this many
+#: each) instead of every decision. A sidebar of 400 entries is unusable, and Material (like
+#: most themes) writes the whole nav into every page: at 400 records that made each
+#: decision page weigh 175 KB of HTML, most of it links. A page per range keeps every
+#: page light on any theme, with or without Material's navigation.prune.
 NAV_GROUP = 50
+#: The folder of the range pages, inside the section.
+RANGES = "by-number/"
 DEFAULT_TITLE = "Decisions"
 
 
@@ -67,21 +71,33 @@ class SiteLayout:
         return page in self.pages
 
 
+def number_ranges(refs: Sequence[str], layout: SiteLayout) -> list[tuple[str, str, list[str]]]:
+    """``(label, uri, refs)`` of each range page: ``("0001–0050", "…/0001-0050.md", […])``.
+
+    None up to :data:`NAV_GROUP` records, which the nav lists one by one.
+    """
+    if len(refs) <= NAV_GROUP:
+        return []
+    chunks = [list(refs[i : i + NAV_GROUP]) for i in range(0, len(refs), NAV_GROUP)]
+    return [
+        (f"{chunk[0]}–{chunk[-1]}", layout.uri(f"{RANGES}{chunk[0]}-{chunk[-1]}.md"), chunk)
+        for chunk in chunks
+    ]
+
+
 def section_entries(layout: SiteLayout, decision_uris: Sequence[tuple[str, str]]) -> list[Any]:
     """The nav entries of adrgen's section: index, graph, the decisions, tags.
 
     ``decision_uris`` are ``(ref, uri)`` in number order. Beyond :data:`NAV_GROUP` records
-    they come in groups named by number range (``0001–0050``). At the site's root the
-    decisions are one sub-section, so they do not crowd the top level.
+    the nav lists the range pages instead (``0001–0050``), each of which lists its records.
+    At the site's root the decisions are one sub-section, so they do not crowd the top level.
     """
-    decisions: list[Any] = [uri for _ref, uri in decision_uris]
-    if len(decision_uris) > NAV_GROUP:
-        decisions = [
-            {f"{chunk[0][0]}–{chunk[-1][0]}": [uri for _ref, uri in chunk]}
-            for chunk in (
-                decision_uris[i : i + NAV_GROUP] for i in range(0, len(decision_uris), NAV_GROUP)
-            )
-        ]
+    ranges = number_ranges([ref for ref, _uri in decision_uris], layout)
+    decisions: list[Any] = (
+        [{label: uri} for label, uri, _refs in ranges]
+        if ranges
+        else [uri for _ref, uri in decision_uris]
+    )
     entries: list[Any] = [
         uri
         for page, uri in (("index", layout.index_uri), ("graph", layout.graph_uri))

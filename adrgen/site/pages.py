@@ -58,12 +58,13 @@ from adrgen.site.markdown import (
     render_markdown,
     safe_url,
 )
-from adrgen.site.nav import SiteLayout, section_entries
+from adrgen.site.nav import SiteLayout, number_ranges, section_entries
 from adrgen.templating import bytecode_cache, render_template, template_search_path
 
 DECISION_TEMPLATE = "pages/decision.md.j2"
 INDEX_TEMPLATE = "pages/index.md.j2"
 GRAPH_TEMPLATE = "pages/graph.md.j2"
+RANGE_TEMPLATE = "pages/range.md.j2"
 TAGS_TEMPLATE = "pages/tags.md.j2"
 #: Static files from ``templates/pages/assets``, published under ``assets/adrgen/``.
 ASSETS = {
@@ -231,6 +232,8 @@ class SiteContent:
     #: Makes pages again, for :meth:`page_after_render`.
     builder: _PageBuilder | None = field(default=None, repr=False)
     layout: SiteLayout = field(default_factory=SiteLayout)
+    #: Generated pages the nav does not list (the builder must not warn about them).
+    not_in_nav: frozenset[str] = frozenset()
 
     @property
     def failures(self) -> list[Problem]:
@@ -271,12 +274,8 @@ class SiteContent:
 
     def section_nav(self) -> list[Any]:
         """The nav entries of adrgen's section (see :func:`adrgen.site.nav.section_entries`)."""
-        generated = {p.src_uri for p in self.pages}
-        decisions = [
-            (d.ref, self.layout.uri(f"{d.name}.md"))
-            for d in self.decisions
-            if self.layout.uri(f"{d.name}.md") in generated
-        ]
+        # Every record has a page at its URI: adrgen's, or one written by hand in its place.
+        decisions = [(d.ref, self.layout.uri(f"{d.name}.md")) for d in self.decisions]
         return section_entries(self.layout, decisions)
 
 
@@ -594,6 +593,26 @@ class _PageBuilder:
             edges=edges,
         )
         return GeneratedPage(page, content)
+
+    def range_pages(self) -> list[GeneratedPage]:
+        """A page per number range, when there are more records than the nav lists."""
+        pages = []
+        for label, page, refs in number_ranges([d.ref for d in self.decisions], self.layout):
+            wanted = set(refs)
+            content = self.render(
+                RANGE_TEMPLATE,
+                page,
+                front_matter=Markup(_front_matter({"title": f"Decisions {label}"})),
+                label=label,
+                decisions=[d for d in self.decisions if d.ref in wanted],
+                refs={n: relative_src(page, ref.src_uri) for n, ref in self.refs.items()},
+                retired_statuses=RETIRED_STATUSES,
+                index_page=relative_src(page, self.layout.index_uri)
+                if self.layout.has("index")
+                else None,
+            )
+            pages.append(GeneratedPage(page, content))
+        return pages
 
     def tags_page(self) -> GeneratedPage:
         page = self.layout.tags_uri
@@ -922,6 +941,8 @@ def _generate(
     pages = _decision_pages(builder, list(decisions))
     optional = {"index": builder.index_page, "graph": builder.graph_page, "tags": builder.tags_page}
     pages += [make() for name, make in optional.items() if layout.has(name)]
+    ranges = builder.range_pages()
+    pages += ranges
     kept = []
     for page in pages:
         if page.src_uri in existing:
@@ -952,6 +973,10 @@ def _generate(
         deferred_assets=frozenset(diagram_svgs.values()) if pending else frozenset(),
         builder=builder,
         layout=layout,
+        # With range pages in the nav, the decision pages are reached through them.
+        not_in_nav=frozenset(builder.refs[d.number].src_uri for d in decisions)
+        if ranges
+        else frozenset(),
     )
 
 

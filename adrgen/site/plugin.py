@@ -32,7 +32,7 @@ from mkdocs.config.base import ValidationError
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import nest_paths
 from mkdocs.utils.meta import get_data
@@ -216,7 +216,14 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         hand_written: dict[str, tuple[str, Path]],
     ) -> None:
         for page in content.pages:
-            generated = File.generated(config, page.src_uri, content=page.content)
+            inclusion = (
+                InclusionLevel.NOT_IN_NAV
+                if page.src_uri in content.not_in_nav
+                else InclusionLevel.UNDEFINED
+            )
+            generated = File.generated(
+                config, page.src_uri, content=page.content, inclusion=inclusion
+            )
             generated.edit_uri = page.edit_uri
             files.append(generated)
         for uri, source in sorted(content.assets.items()):
