@@ -22,13 +22,14 @@ from jinja2.sandbox import SandboxedEnvironment
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from adrgen.config import Config
+from adrgen.config import Config, load_config
 from adrgen.errors import AdrgenError, ValidationFailed, display_path
 from adrgen.loader import load_bytes, load_text
 from adrgen.model import RECORD_FILENAME
 from adrgen.output import write_file_atomic
 from adrgen.pipeline import discover_records
 from adrgen.record import STATUSES_WITH_OUTCOME, read_status, record_json_schema
+from adrgen.site.wiring import Wiring, wire_site
 from adrgen.templating import default_templates_dir
 from adrgen.validate import build_decision_set
 
@@ -225,45 +226,84 @@ GITIGNORE_LINES = ("site/", ".adrgen-cache/")
 
 @dataclass
 class InitReport:
-    """What ``adrgen init`` did, file by file."""
+    """What ``adrgen init`` did (or, with ``dry_run``, would do), file by file."""
 
     written: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    #: The edit of an existing site's configuration, when there is one.
+    wiring: Wiring | None = None
+    dry_run: bool = False
+
+
+#: The names MkDocs looks for; a repository with one of them has a site already.
+SITE_FILES = ("mkdocs.yml", "mkdocs.yaml")
 
 
 def init_repository(
-    root: Path, *, site_name: str | None = None, today: dt.date | None = None
+    root: Path,
+    *,
+    site_name: str | None = None,
+    today: dt.date | None = None,
+    dry_run: bool = False,
 ) -> InitReport:
-    """Set up a docs repository in ``root``; never overwrite what is there."""
+    """Set up a docs repository in ``root``; never overwrite what is there.
+
+    In a repository with an MkDocs site already, its configuration is edited to add adrgen
+    (see :mod:`adrgen.site.wiring`) instead of a second one being written.
+    """
     root = root.resolve()
-    report = InitReport()
+    report = InitReport(dry_run=dry_run)
     env = _environment()
+    # An adrgen.toml already there says where records go (docs/decisions, say).
+    decisions_dir = load_config(root).decisions_dir
     context = {
         "site_name": site_name or f"{root.name} decisions",
         "date": (today or dt.date.today()).isoformat(),
-        "header": schema_header(root / "decisions", root),
+        "header": schema_header(decisions_dir, root),
+    }
+    site = next((root / name for name in SITE_FILES if (root / name).is_file()), None)
+    records = (
+        decisions_dir.relative_to(root).as_posix()
+        if decisions_dir.is_relative_to(root)
+        else "decisions"
+    )
+    files = {
+        d.replace("decisions/", f"{records}/", 1): t
+        for d, t in INIT_FILES.items()
+        if not (site and d == "mkdocs.yml")
     }
     planned: dict[str, bytes] = {
         dest: env.get_template(template).render(**context).encode("utf-8")
-        for dest, template in INIT_FILES.items()
+        for dest, template in files.items()
     }
     planned[SCHEMA_PATH.as_posix()] = (
         json.dumps(record_json_schema(), indent=2, sort_keys=True) + "\n"
     ).encode()
-    for dest, content in sorted(planned.items()):
-        target = root / dest
-        if target.exists():
-            report.kept.append(dest)
-            continue
-        write_file_atomic(target, content)
-        report.written.append(dest)
+    if site is not None:
+        report.wiring = wire_site(site)
     gitignore = root / ".gitignore"
     existing = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
     missing = [line for line in GITIGNORE_LINES if line not in existing.splitlines()]
+    writes: dict[Path, bytes] = {}
+    has_records = bool(discover_records(decisions_dir))
+    for dest, content in sorted(planned.items()):
+        if (root / dest).exists():
+            report.kept.append(dest)
+        elif has_records and (root / dest).parent == decisions_dir:
+            # A folder of records needs no example record (and its 0001 is taken).
+            report.kept.append(f"{records}/ (it has records already)")
+        else:
+            writes[root / dest] = content
+            report.written.append(dest)
     if missing:
         prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
-        write_file_atomic(gitignore, (prefix + "\n".join(missing) + "\n").encode("utf-8"))
+        writes[gitignore] = (prefix + "\n".join(missing) + "\n").encode("utf-8")
         report.written.append(".gitignore")
     else:
         report.kept.append(".gitignore")
+    if report.wiring is not None and report.wiring.changed:
+        writes[report.wiring.path] = report.wiring.after.encode("utf-8")
+    if not dry_run:
+        for target, content in writes.items():
+            write_file_atomic(target, content)
     return report

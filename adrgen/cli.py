@@ -114,7 +114,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     """Render diagrams/ and build the site (or, with --pages-only, write the pages)."""
     import logging
 
-    from adrgen import site  # imports MkDocs: only the commands that need it pay for it
+    from adrgen.site import builders as site  # imports MkDocs: only these commands pay for it
 
     config = _config(args)
     config_file = Path(args.config_file) if args.config_file else None
@@ -155,7 +155,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     """Preview the site with live reload (wraps mkdocs serve)."""
-    from adrgen import site
+    from adrgen.site import builders as site
 
     config = _config(args)
     with site.mkdocs_logging():
@@ -194,16 +194,27 @@ def cmd_new(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_init(args: argparse.Namespace, console: Console) -> int:
-    """Set up a docs repository here."""
+    """Set up a docs repository here, or add adrgen to the MkDocs site that is here."""
     from adrgen.authoring import init_repository
 
     root = Path(args.root) if args.root else Path.cwd()
-    report = init_repository(root, site_name=args.site_name)
+    report = init_repository(root, site_name=args.site_name, dry_run=args.dry_run)
+    verb = "would write" if report.dry_run else "wrote"
     for name in report.written:
-        console.info(f"wrote {name}")
+        console.info(f"{verb} {name}")
     for name in report.kept:
         console.info(f"kept  {name} (already there)")
-    console.info("next: adrgen validate && adrgen build && adrgen check")
+    wiring = report.wiring
+    if wiring is not None:
+        shown = display_path(wiring.path)
+        if not wiring.changed:
+            console.info(f"kept  {shown} (adrgen is wired in already)")
+        for change in wiring.changes:
+            console.info(f"{'would edit' if report.dry_run else 'edited'} {shown}: {change}")
+        if report.dry_run and wiring.changed:
+            print(wiring.diff(), end="")
+    if not report.dry_run:
+        console.info("next: adrgen validate && adrgen build && adrgen check")
     return EXIT_OK
 
 
@@ -381,10 +392,16 @@ def build_parser() -> argparse.ArgumentParser:
     init = command(
         "init",
         "Set up a docs repository: decisions/ with a first record, mkdocs.yml, .gitignore, "
-        "the schema, a GitHub Actions workflow and a pre-commit example. Never overwrites.",
-        "git init my-decisions && cd my-decisions && adrgen init",
+        "the schema, a GitHub Actions workflow and a pre-commit example. Never overwrites. In "
+        "a repository with an MkDocs site, adds adrgen to its mkdocs.yml instead (the plugin, "
+        "and a Decisions entry in an explicit nav), keeping its comments and order.",
+        "git init my-decisions && cd my-decisions && adrgen init\n"
+        "  adrgen init --dry-run   # in an existing site: show the edit of mkdocs.yml",
     )
     init.add_argument("--site-name", help="the site's name (default: from the folder name)")
+    init.add_argument(
+        "--dry-run", action="store_true", help="write nothing; show what would change"
+    )
     init.set_defaults(func=cmd_init)
 
     importer = command(

@@ -660,6 +660,72 @@ def with_cpu(roots: list[int], run: Any) -> dict[str, Any]:
     return result
 
 
+#: This repository's own page about the appendix (a hand-written page of its site, not
+#: something adrgen generates); its figures table is refreshed from each run's results.
+APPENDIX_PAGE = ROOT / "decisions" / "appendix" / "polling.md"
+_FIGURES = re.compile(r"(<!-- figures: begin -->\n).*?(<!-- figures: end -->)", re.DOTALL)
+
+
+def figures_table(result: dict[str, Any]) -> str:
+    """The measured figures beside what decision 0001 requires and the target, as Markdown."""
+    summary, setup, machine = result["summary"], result["setup"], result["machine"]
+    low, high = summary["closed_loop_req_per_s_min_max"]
+
+    def met(ok: bool) -> str:
+        return "yes" if ok else "**no**"
+
+    rows = [
+        (
+            "Throughput, closed loop (median of 3 runs; lowest and highest)",
+            f"{summary['required_req_per_s']:.0f} req/s (1000 users polling every 30 s)",
+            f"at least {summary['target_closed_loop_req_per_s']:.0f} req/s (30 times the need)",
+            f"{summary['closed_loop_req_per_s_median']:.0f} req/s ({low:.0f} to {high:.0f})",
+            met(summary["closed_loop_req_per_s_median"] >= summary["target_closed_loop_req_per_s"]),
+        ),
+        *(
+            (
+                f"Latency, 99th percentile, at {rate} req/s open loop (median of 3 runs)",
+                "a new notification shown within 30 s (its latency requirement)",
+                f"at most {summary[f'target_p99_ms_at_{rate}']:.0f} ms",
+                f"{summary[f'open_loop_p99_ms_at_{rate}']:.1f} ms",
+                met(summary[f"open_loop_p99_ms_at_{rate}"] <= summary[f"target_p99_ms_at_{rate}"]),
+            )
+            for rate in TARGET_P99_MS
+        ),
+        (
+            "Server CPU per request (closed loop)",
+            "—",
+            "—",
+            f"{summary['server_cpu_ms_per_request']:.2f} ms",
+            "—",
+        ),
+    ]
+    lines = [
+        "| Measure | What decision 0001 needs | Target | Measured | Met |",
+        "|---|---|---|---|---|",
+        *(f"| {' | '.join(row)} |" for row in rows),
+        "",
+        f"Measured on {machine['date'][:10]} on {machine['nproc']} cores ({machine['cpu_model']}), "
+        f"gunicorn with {setup['gunicorn']['workers']} {setup['gunicorn']['worker_class']} "
+        f"workers of {setup['gunicorn']['threads']} threads, {setup['database']}, "
+        f"{setup['rate_limiter']}, {setup['auth']}; {setup['etag']}. The load generators share "
+        "the same cores, so the figures are conservative. Reproduce with "
+        "`.venv/bin/python bench/appendix_load.py`; every run's details are in "
+        "`bench/results/appendix-load.json`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def update_appendix_page(result: dict[str, Any]) -> None:
+    """Replace the figures between the page's markers with this run's."""
+    text = APPENDIX_PAGE.read_text(encoding="utf-8")
+    updated, count = _FIGURES.subn(lambda m: m.group(1) + figures_table(result) + m.group(2), text)
+    if count != 1:
+        raise SystemExit(f"{APPENDIX_PAGE}: no <!-- figures: begin/end --> markers")
+    APPENDIX_PAGE.write_text(updated, encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=1000)
@@ -675,7 +741,16 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--worker-tmp-dir", default="/dev/shm" if Path("/dev/shm").is_dir() else "")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--page-only",
+        action="store_true",
+        help=f"only refresh {APPENDIX_PAGE.relative_to(ROOT)} from the results already written",
+    )
     args = parser.parse_args()
+    if args.page_only:
+        update_appendix_page(json.loads(RESULTS.read_text(encoding="utf-8")))
+        print(f"updated: {APPENDIX_PAGE.relative_to(ROOT)}")
+        return 0
 
     if shutil.which("wrk") is None:
         print("wrk not found: apt-get install wrk", file=sys.stderr)
@@ -816,6 +891,9 @@ def main() -> int:
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
     print(f"written: {shown}")
+    if args.output == RESULTS:
+        update_appendix_page(result)
+        print(f"updated: {APPENDIX_PAGE.relative_to(ROOT)}")
     print(f"bench took {result['bench_seconds']:.0f} s")
     return 0 if ok else 1
 

@@ -256,7 +256,7 @@ def plain_mkdocs_config(project: Path, docs: Path, site: Path, *, naive: bool) -
 
 
 def adrgen_nav(docs: Path) -> list[Any]:
-    """The nav of :meth:`adrgen.pages.SiteContent.nav` for a ``--pages-only`` folder."""
+    """The nav of :meth:`adrgen.site.pages.SiteContent.nav` for a ``--pages-only`` folder."""
     decisions = sorted(p.name for p in docs.glob("[0-9]*.md"))
     nav: list[Any] = ["index.md", "graph.md", {"Decisions": decisions}, "tags.md"]
     if (docs / "appendix" / "polling.md").is_file():

@@ -13,9 +13,10 @@ import pytest
 
 from adrgen.config import load_config
 from adrgen.errors import ValidationFailed
-from adrgen.pages import prepare_site
 from adrgen.pipeline import load_decisions, plan_diagrams
 from adrgen.record import RecordRules, read_status
+from adrgen.site.nav import SiteLayout
+from adrgen.site.pages import prepare_site
 from tests.helpers import write_record
 
 NOT_ESTIMATED = """\
@@ -43,10 +44,15 @@ outcome:
     notes: See Michael Nygard's article for a detailed description.
 """
 
+#: As this repository's own site has it: the decision pages at the site's root.
+ROOT_SECTION = SiteLayout(section="")
+
 
 def pages(root: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.setenv("ADRGEN_RENDERER", "none")
-    return {p.src_uri: p.content for p in prepare_site(load_config(root)).pages}
+    return {
+        p.src_uri: p.content for p in prepare_site(load_config(root), layout=ROOT_SECTION).pages
+    }
 
 
 def test_an_option_may_be_not_estimated(docs_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

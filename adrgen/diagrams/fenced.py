@@ -290,7 +290,7 @@ class BlockDiagram:
     def asset(self) -> str:
         """Where the SVG is published in the site, named by its content hash."""
         digest = self.key or hashlib.sha256(self.source.encode("utf-8")).hexdigest()
-        return f"diagrams/blocks/{digest[:24]}.svg"
+        return f"assets/adrgen/blocks/{digest[:24]}.svg"
 
 
 class PlantumlBlocks:

@@ -111,8 +111,16 @@ def comparison_diagram(decision: Decision, env: jinja2.Environment) -> DiagramSo
     return DiagramSource(name=decision.name, text=text, origin=decision.source.as_posix())
 
 
-def decision_graph(decisions: DecisionSet, env: jinja2.Environment) -> DiagramSource:
-    """One diagram of all records and their supersedes / relates-to links."""
+#: Up to this many records, the decision graph is one diagram of all of them. Beyond, one
+#: diagram of all records is a wall of boxes nobody can read (374 imported records made one
+#: 30,000 px wide), so each group of linked records gets a diagram of its own and records
+#: linked to no other are listed on the graph page instead.
+GRAPH_SPLIT = 50
+
+
+def _edges(decisions: Sequence[Decision]) -> list[tuple[int, int, str]]:
+    """The supersedes and relates-to links among ``decisions``, each drawn once."""
+    numbers = {d.number for d in decisions}
     edges: list[tuple[int, int, str]] = []
     for decision in decisions:
         links = decision.record.links
@@ -122,18 +130,58 @@ def decision_graph(decisions: DecisionSet, env: jinja2.Environment) -> DiagramSo
             for target in sorted(links.relates_to)
             if decision.number < target  # both ends list it; draw it once
         )
-    numbers = {d.number for d in decisions}
-    edges = [e for e in edges if e[1] in numbers]
-    statuses = sorted({d.status for d in decisions})
-    text = render_template(
-        env,
-        GRAPH_TEMPLATE,
-        decisions=list(decisions),
-        edges=edges,
-        statuses=statuses,
-        stereotype=status_stereotype,
-    )
-    return DiagramSource(name=GRAPH_NAME, text=text)
+    return [e for e in edges if e[1] in numbers and e[0] != e[1]]
+
+
+def graph_parts(decisions: DecisionSet) -> list[tuple[str, list[Decision]]]:
+    """The decision graph's diagrams: ``(name, records)`` each, in number order.
+
+    One diagram of every record, or beyond :data:`GRAPH_SPLIT` records one per group of
+    linked records (named by its lowest number), records with no link left out.
+    """
+    everything = list(decisions)
+    if len(everything) <= GRAPH_SPLIT:
+        return [(GRAPH_NAME, everything)] if everything else []
+    group = {d.number: d.number for d in everything}
+
+    def root(number: int) -> int:
+        while group[number] != number:
+            group[number] = group[group[number]]
+            number = group[number]
+        return number
+
+    for source, target, _kind in _edges(everything):
+        low, high = sorted((root(source), root(target)))
+        group[high] = low
+    members: dict[int, list[Decision]] = {}
+    for decision in everything:
+        members.setdefault(root(decision.number), []).append(decision)
+    return [
+        (f"{GRAPH_NAME}-{first:04d}", part)
+        for first, part in sorted(members.items())
+        if len(part) > 1
+    ]
+
+
+def decision_graphs(decisions: DecisionSet, env: jinja2.Environment) -> list[DiagramSource]:
+    """The diagrams of the decision graph: records and their supersedes / relates-to links."""
+    parts = graph_parts(decisions)
+    sources = []
+    for index, (name, part) in enumerate(parts, start=1):
+        title = (
+            "Decision graph" if len(parts) == 1 else f"Decision graph, part {index} of {len(parts)}"
+        )
+        text = render_template(
+            env,
+            GRAPH_TEMPLATE,
+            title=title,
+            decisions=part,
+            edges=_edges(part),
+            statuses=sorted({d.status for d in part}),
+            stereotype=status_stereotype,
+        )
+        sources.append(DiagramSource(name=name, text=text))
+    return sources
 
 
 def all_diagrams(decisions: DecisionSet, env: jinja2.Environment) -> list[DiagramSource]:
@@ -145,7 +193,7 @@ def all_diagrams(decisions: DecisionSet, env: jinja2.Environment) -> list[Diagra
     sources: Sequence[DiagramSource] = [
         comparison_diagram(d, env) for d in decisions if d.record.options
     ]
-    return [*sources, decision_graph(decisions, env)]
+    return [*sources, *decision_graphs(decisions, env)]
 
 
 def locate(

@@ -157,7 +157,7 @@ def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_payloads_in_records_never_run(watched: Watched, hostile_url: str) -> None:
-    for path in ("0001-hostile/", "", "graph/", "tags/", "appendix/polling/"):
+    for path in ("0001-hostile/", "", "graph/", "tags/"):
         page = watched.open(hostile_url + path)
         page.mouse.move(200, 300)
         page.mouse.move(600, 500)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import markdown
 import pytest
 
-from adrgen.markdown_safety import (
+from adrgen.site.markdown import (
     find_plantuml_fences,
     html_text,
     md_text,

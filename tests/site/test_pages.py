@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from adrgen.config import load_config
-from adrgen.pages import prepare_site, url_prefix
+from adrgen.site.nav import SiteLayout
+from adrgen.site.pages import prepare_site, url_prefix
 from tests.site.conftest import record, write
 
 EVIDENCE = """\
@@ -25,10 +26,13 @@ evidence:
       Measured on **2 cores** with gunicorn.
 """
 
+#: As this repository's own site has it: the decision pages at the site's root.
+ROOT_SECTION = SiteLayout(section="")
+
 
 def pages(project: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.setenv("ADRGEN_RENDERER", "none")
-    content = prepare_site(load_config(project))
+    content = prepare_site(load_config(project), layout=ROOT_SECTION)
     return {p.src_uri: p.content for p in content.pages}
 
 
@@ -91,25 +95,19 @@ def test_comparison_table_has_one_column_per_option(
     assert '<div class="admonition danger adrgen-security">' in page
 
 
-def test_appendix_reads_measured_figures(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_plugin_never_adds_a_page_about_this_repository(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The appendix page is this repository's own hand-written page; a team's site, even
+    # one holding bench results, gets only the decision pages.
     write(project, "decisions/0001-first.yaml", record(1, "First"))
-    assert "Not measured yet" in pages(project, monkeypatch)["appendix/polling.md"]
-    results = {
-        "measured": "2024-05-01",
-        "runs": [
-            {"name": "closed-loop", "rps": 1412.5, "p99_ms": 7.9},
-            {"name": "open-loop 33 req/s", "rps": 33.0, "p99_ms": 4.1},
-        ],
-        "note": "<script>window.__pwned=1</script>",
-    }
-    write(project, "bench/results/appendix-load.json", json.dumps(results))
-    appendix = pages(project, monkeypatch)["appendix/polling.md"]
-    assert "Not measured yet" not in appendix
-    assert "<td>closed-loop</td><td>1412.5</td><td>7.9</td>" in appendix
-    assert "&lt;script&gt;" in appendix and "<script>" not in appendix
-    assert "[0001: First](../0001-first.md)" in appendix
-    write(project, "bench/results/appendix-load.json", "{broken")
-    assert "Results unreadable" in pages(project, monkeypatch)["appendix/polling.md"]
+    write(project, "bench/results/appendix-load.json", json.dumps({"summary": {}}))
+    assert sorted(pages(project, monkeypatch)) == [
+        "0001-first.md",
+        "graph.md",
+        "index.md",
+        "tags.md",
+    ]
 
 
 def test_front_matter_is_escaped_for_the_theme(

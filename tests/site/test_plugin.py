@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 import time
-import urllib.request
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,9 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files, get_files
 
-from adrgen.mkdocs_plugin import AdrgenPlugin
+from adrgen.site.plugin import AdrgenPlugin
 from tests.helpers import REPO
-from tests.site.conftest import record, write
+from tests.site.conftest import free_port, http_get, record, wait_for, write
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -52,7 +51,6 @@ def test_pages_are_generated_in_memory(project: Path) -> None:
         "index.md",
         "graph.md",
         "tags.md",
-        "appendix/polling.md",
         "assets/adrgen/adrgen.css",
         "assets/adrgen/adrgen.js",
     } <= set(generated)
@@ -168,7 +166,7 @@ def test_serve_rebuilds_on_change_without_a_loop(project: Path, tmp_path: Path) 
     write(project, "decisions/0001-first.yaml", record(1, "First"))
     default = (REPO / "templates" / "pages" / "decision.md.j2").read_text()
     write(project, "templates/pages/decision.md.j2", default)
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -180,17 +178,17 @@ def test_serve_rebuilds_on_change_without_a_loop(project: Path, tmp_path: Path) 
         )
     try:
         url = f"http://127.0.0.1:{port}/0001-first/"
-        _wait_for(lambda: "First" in _get(url), 40)
+        wait_for(lambda: "First" in http_get(url), 40)
         time.sleep(2)
         builds_before = log.read_text().count("Building documentation")
         source = project / "decisions" / "0001-first.yaml"
         source.write_text(source.read_text().replace("title: First", "title: Renamed"))
-        _wait_for(lambda: "Renamed" in _get(url), 30)
+        wait_for(lambda: "Renamed" in http_get(url), 30)
         template = project / "templates" / "pages" / "decision.md.j2"
         write(
             project, "templates/pages/decision.md.j2", "{{ front_matter }}\n# From the template\n"
         )
-        _wait_for(lambda: "From the template" in _get(url), 30)
+        wait_for(lambda: "From the template" in http_get(url), 30)
         time.sleep(4)  # a loop would keep building here
         builds_after = log.read_text().count("Building documentation")
         assert builds_after == builds_before + 2, log.read_text()
@@ -198,31 +196,6 @@ def test_serve_rebuilds_on_change_without_a_loop(project: Path, tmp_path: Path) 
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _get(url: str) -> str:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
-def _wait_for(condition: Any, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.3)
-    raise AssertionError("timed out")
 
 
 def test_outputs_inside_the_docs_folder_are_refused(project: Path) -> None:

@@ -6,10 +6,10 @@ either the previous complete site or the new one; a failed build leaves it untou
 plugin renders ``diagrams/`` as part of the same build, so one run does render + site.
 
 ``--pages-only DIR`` skips MkDocs and writes the generated docs folder instead
-(:func:`adrgen.pages.write_pages`), for builders that read ``mkdocs.yml`` but run no MkDocs
+(:func:`adrgen.site.pages.write_pages`), for builders that read ``mkdocs.yml`` but run no MkDocs
 plugins (Zensical).
 
-This module is a front end: unlike :mod:`adrgen.pages` it imports MkDocs.
+This module is a front end: unlike :mod:`adrgen.site.pages` it imports MkDocs.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from adrgen.config import Config
 from adrgen.diagrams.renderer import Progress
 from adrgen.errors import AdrgenError, ConfigError, OutputError, display_path
 from adrgen.output import recover, replace_dir, repository_lock
-from adrgen.pages import SiteContent, write_pages
+from adrgen.site.nav import DEFAULT_TITLE, OPTIONAL_PAGES, SiteLayout
+from adrgen.site.pages import SiteContent, write_pages
 
 MKDOCS_FILE = "mkdocs.yml"
 
@@ -86,12 +87,21 @@ def _load_mkdocs(path: Path, **overrides: Any) -> Any:
         raise ConfigError(f"{display_path(path)}:1:1: {exc}") from None
 
 
-def use_directory_urls(config: Config, config_file: Path | None = None) -> bool:
-    """``use_directory_urls`` of the project's mkdocs.yml (True, MkDocs' default, without one)."""
+def site_layout(config: Config, config_file: Path | None = None) -> SiteLayout:
+    """Where the project's mkdocs.yml puts adrgen's pages (its adrgen plugin options, and
+    ``use_directory_urls``); MkDocs' defaults without one."""
     path = config_file or config.root / MKDOCS_FILE
     if not path.is_file():
-        return True
-    return bool(_load_mkdocs(path)["use_directory_urls"])
+        return SiteLayout()
+    mk = _load_mkdocs(path)
+    plugin = mk["plugins"].get("adrgen")
+    options = plugin.config if plugin is not None else None
+    return SiteLayout(
+        section=options.section if options is not None else "decisions/",
+        pages=tuple(options.pages) if options is not None else OPTIONAL_PAGES,
+        use_directory_urls=bool(mk["use_directory_urls"]),
+        title=options.nav_title if options is not None else DEFAULT_TITLE,
+    )
 
 
 def build_site(
@@ -183,7 +193,7 @@ def _remove_stale_staging(cache_dir: Path) -> None:
 
 def build_pages(config: Config, target: Path, *, config_file: Path | None = None) -> SiteContent:
     """``--pages-only``: write the generated docs folder for a plugin-less builder."""
-    return write_pages(config, target, use_directory_urls=use_directory_urls(config, config_file))
+    return write_pages(config, target, layout=site_layout(config, config_file))
 
 
 def serve_site(

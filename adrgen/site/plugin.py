@@ -1,6 +1,6 @@
-"""The MkDocs front end: ``plugins: [adrgen]``. A thin adapter over :mod:`adrgen.pages`.
+"""The MkDocs front end: ``plugins: [adrgen]``. A thin adapter over :mod:`adrgen.site.pages`.
 
-It holds no logic of its own. On every build it calls :func:`adrgen.pages.prepare_site`, the
+It holds no logic of its own. On every build it calls :func:`adrgen.site.pages.prepare_site`, the
 same pipeline ``adrgen build`` and ``adrgen build --pages-only`` use, and hands the result to
 MkDocs as in-memory files:
 
@@ -28,29 +28,65 @@ from typing import TYPE_CHECKING, Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
+from mkdocs.config.base import ValidationError
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.utils import nest_paths
 from mkdocs.utils.meta import get_data
 
 from adrgen.config import RENDERER_KINDS, Config, load_config
 from adrgen.diagrams.renderer import Progress
 from adrgen.errors import AdrgenError
-from adrgen.pages import EXTRA_CSS, EXTRA_JS, SiteContent, prepare_site, rewrite_handwritten
+from adrgen.site.nav import (
+    DEFAULT_TITLE,
+    OPTIONAL_PAGES,
+    SiteLayout,
+    merge_auto_section,
+    normal_section,
+    place_section,
+)
+from adrgen.site.pages import EXTRA_CSS, EXTRA_JS, SiteContent, prepare_site, rewrite_handwritten
 
 if TYPE_CHECKING:  # only `mkdocs serve` loads it (with watchdog): builds skip 10 ms of imports
     from mkdocs.livereload import LiveReloadServer
 
 log = logging.getLogger("mkdocs.plugins.adrgen")
+#: Markdown extensions the generated pages need (Python-Markdown's own).
+REQUIRED_EXTENSIONS = ("toc", "tables", "admonition", "attr_list", "md_in_html")
+
+
+class _Section(c.Type[str]):
+    """A URL section inside the site: ``decisions/``; ``""`` for the site's root."""
+
+    def __init__(self, default: str) -> None:
+        super().__init__(str, default=default)
+
+    def run_validation(self, value: object) -> str:
+        text = super().run_validation(value)
+        if "://" in text or text.startswith("//") or ".." in text.split("/"):
+            raise ValidationError(
+                f"{text!r} is not a path inside the site; write one like 'decisions/' (or '' for the root)"
+            )
+        return normal_section(text)
 
 
 class AdrgenPluginConfig(base.Config):  # type: ignore[no-untyped-call]
-    """Options under ``plugins: - adrgen:`` in ``mkdocs.yml``."""
+    """Options under ``plugins: - adrgen:`` in ``mkdocs.yml`` (see the README's table)."""
 
     #: The project root (where ``adrgen.toml`` is); default: the folder of ``mkdocs.yml``.
     root = c.Optional(c.Type(str))
+    #: Where the records are, relative to the project root, inside or outside ``docs_dir``;
+    #: default: ``decisions_dir`` of ``adrgen.toml`` (``decisions``).
+    records = c.Optional(c.Type(str))
+    #: The URL section of the decision pages (``decisions/``; ``""``: the site's root).
+    section = _Section(default="decisions/")
+    #: The generated pages besides one per decision: any of index, graph, tags.
+    pages = c.ListOfItems(c.Choice(OPTIONAL_PAGES), default=list(OPTIONAL_PAGES))
+    #: The section's title in the nav, when no placeholder entry gives one.
+    nav_title = c.Type(str, default=DEFAULT_TITLE)
     #: Override the renderer kind from ``adrgen.toml`` (``ADRGEN_RENDERER`` still wins).
     renderer = c.Optional(c.Choice(RENDERER_KINDS))
 
@@ -76,14 +112,14 @@ def plugin_error(exc: AdrgenError) -> PluginError:
 
 
 class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-call]
-    """Generates a page per decision record, the index, the decision graph and the appendix."""
+    """Adds a section of decision pages to a site: one per record, the index, the graph, tags."""
 
     supports_multiple_instances = False
 
     def __init__(self) -> None:
         self.project: Config | None = None
         self.content: SiteContent | None = None
-        self._auto_nav = False
+        self.layout = SiteLayout()
         self._deferred: list[File] = []
         #: Set by `adrgen build` for its progress bar; plain `mkdocs build` leaves it unset.
         self.progress: Progress | None = None
@@ -99,6 +135,8 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         overrides: dict[str, Any] = {}
         if self.config.renderer:
             overrides["renderer"] = {"kind": self.config.renderer}
+        if self.config.records:
+            overrides["decisions_dir"] = self.config.records
         try:
             self.project = load_config(root, **overrides)
         except AdrgenError as exc:
@@ -114,8 +152,19 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
                 raise PluginError(
                     f"adrgen.toml: {name} ({folder}) must be outside docs_dir ({docs})"
                 )
-        # Without a nav in mkdocs.yml, adrgen proposes one (index, graph, decisions, appendix).
-        self._auto_nav = config.nav is None
+        self.layout = SiteLayout(
+            section=self.config.section,
+            pages=tuple(self.config.pages),
+            use_directory_urls=config.use_directory_urls,
+            title=self.config.nav_title,
+        )
+        # The generated pages use admonitions, heading ids ({ #context }) and HTML blocks; a
+        # site without these extensions would show that syntax as text. Added for this build
+        # only (its mkdocs.yml is left alone); they change nothing in pages that do not use them.
+        for extension in REQUIRED_EXTENSIONS:
+            if extension not in config.markdown_extensions:
+                config.markdown_extensions.append(extension)
+                log.info(f"adrgen: added the Markdown extension {extension} for this build")
         for css in EXTRA_CSS:
             if css not in config.extra_css:
                 config.extra_css.append(css)
@@ -138,7 +187,7 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         try:
             content = prepare_site(
                 self.project,
-                use_directory_urls=config.use_directory_urls,
+                layout=self.layout,
                 hand_written=hand_written,
                 existing=existing,
                 docs_dir=Path(config.docs_dir),
@@ -167,7 +216,14 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         hand_written: dict[str, tuple[str, Path]],
     ) -> None:
         for page in content.pages:
-            generated = File.generated(config, page.src_uri, content=page.content)
+            inclusion = (
+                InclusionLevel.NOT_IN_NAV
+                if page.src_uri in content.not_in_nav
+                else InclusionLevel.UNDEFINED
+            )
+            generated = File.generated(
+                config, page.src_uri, content=page.content, inclusion=inclusion
+            )
             generated.edit_uri = page.edit_uri
             files.append(generated)
         for uri, source in sorted(content.assets.items()):
@@ -185,8 +241,24 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         for uri, path in sorted(content.sources.items()):
             if uri not in existing:
                 files.append(File.generated(config, uri, abs_src_path=str(path)))
-        if self._auto_nav:
-            config.nav = content.nav(hand_written)
+        config.nav = self._nav(content, files, config)
+
+    def _nav(self, content: SiteContent, files: Files, config: MkDocsConfig) -> list[Any]:
+        """The site's nav with adrgen's section in it (see :mod:`adrgen.site.nav`).
+
+        An explicit nav keeps its entries and order; the section goes where its placeholder
+        is, else at the end. Without one, MkDocs' own nav of the other pages is made the way
+        MkDocs makes it, and the section joins it.
+        """
+        entries = content.section_nav()
+        if config.nav is not None:
+            return place_section(config.nav, entries, self.layout)
+        ours = {p.src_uri for p in content.pages}
+        auto = nest_paths(  # type: ignore[no-untyped-call]
+            f.src_uri for f in files.documentation_pages() if f.src_uri not in ours
+        )
+        kept, inside = merge_auto_section(auto, self.layout)
+        return place_section(kept, [*entries, *inside], self.layout)
 
     @staticmethod
     def _log_summary(content: SiteContent) -> None:
@@ -254,7 +326,7 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
     ) -> LiveReloadServer:
-        """Rebuild when a template, ``adrgen.toml`` or the appendix results change.
+        """Rebuild when a template, ``adrgen.toml`` or a record outside ``docs_dir`` changes.
 
         ``diagrams/`` and ``.adrgen-cache/`` are written by builds and deliberately not
         watched: watching them would make every build trigger the next.
@@ -265,7 +337,12 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         # Never a folder that holds diagrams/ or the cache (e.g. the project root): the
         # files a build writes there would trigger the next build, for ever.
         written = [self.project.diagrams_dir.resolve(), self.project.cache_dir.resolve()]
-        for path in sorted(set(self.content.watch)):
+        watch = set(self.content.watch)
+        if not self.project.decisions_dir.resolve().is_relative_to(Path(config.docs_dir).resolve()):
+            watch.add(
+                self.project.decisions_dir
+            )  # records outside docs_dir: MkDocs would not see them
+        for path in sorted(watch):
             resolved = path.resolve()
             if not path.exists() or any(w.is_relative_to(resolved) for w in written):
                 continue

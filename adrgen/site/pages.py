@@ -8,16 +8,15 @@
 
 It runs the pipeline (load, validate, render ``diagrams/``), draws the raw PlantUML blocks
 of Markdown fields and hand-written pages in the same batch, and renders one page per
-record plus the index, the decision graph, the tags page and the appendix.
+record plus the index, the decision graph and the tags page.
 
 Page templates (``templates/pages/*.md.j2``) produce Markdown for the builder. Record text
-reaches them only as data, escaped by default (see :mod:`adrgen.markdown_safety`).
+reaches them only as data, escaped by default (see :mod:`adrgen.site.markdown`).
 """
 
 from __future__ import annotations
 
 import html
-import json
 import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,18 +33,10 @@ from markupsafe import Markup
 
 from adrgen.config import Config
 from adrgen.diagrams.fenced import BlockDiagram, Origin, Piggyback, PlantumlBlocks
-from adrgen.diagrams.plan import GRAPH_NAME, DiagramSource
+from adrgen.diagrams.plan import GRAPH_NAME, DiagramSource, graph_parts
 from adrgen.diagrams.renderer import Progress, Renderer, RendererUnavailable, make_renderer
 from adrgen.errors import ConfigError, OutputError, Problem, display_path
 from adrgen.loader import LoadedDocument, load_file
-from adrgen.markdown_safety import (
-    find_plantuml_fences,
-    html_text,
-    md_text,
-    one_line,
-    render_markdown,
-    safe_url,
-)
 from adrgen.model import Decision, DecisionSet
 from adrgen.output import recover, replace_dir
 from adrgen.parallel import fork_pays, two_cores
@@ -59,20 +50,22 @@ from adrgen.pipeline import (
     start_render,
 )
 from adrgen.record import BUILTIN_STATUSES, UNKNOWN, Option, Record
+from adrgen.site.markdown import (
+    find_plantuml_fences,
+    html_text,
+    md_text,
+    one_line,
+    render_markdown,
+    safe_url,
+)
+from adrgen.site.nav import SiteLayout, number_ranges, section_entries
 from adrgen.templating import bytecode_cache, render_template, template_search_path
 
 DECISION_TEMPLATE = "pages/decision.md.j2"
 INDEX_TEMPLATE = "pages/index.md.j2"
 GRAPH_TEMPLATE = "pages/graph.md.j2"
+RANGE_TEMPLATE = "pages/range.md.j2"
 TAGS_TEMPLATE = "pages/tags.md.j2"
-APPENDIX_TEMPLATE = "pages/appendix-polling.md.j2"
-PAGE_TEMPLATES = [
-    DECISION_TEMPLATE,
-    INDEX_TEMPLATE,
-    GRAPH_TEMPLATE,
-    TAGS_TEMPLATE,
-    APPENDIX_TEMPLATE,
-]
 #: Static files from ``templates/pages/assets``, published under ``assets/adrgen/``.
 ASSETS = {
     "assets/adrgen/adrgen.css": "pages/assets/adrgen.css",
@@ -80,13 +73,6 @@ ASSETS = {
 }
 EXTRA_CSS = ["assets/adrgen/adrgen.css"]
 EXTRA_JS = ["assets/adrgen/adrgen.js"]
-
-INDEX_PAGE = "index.md"
-GRAPH_PAGE = "graph.md"
-TAGS_PAGE = "tags.md"
-APPENDIX_PAGE = "appendix/polling.md"
-#: The appendix benchmark's results, written by ``bench/`` (relative to the project root).
-APPENDIX_RESULTS = "bench/results/appendix-load.json"
 
 #: Statuses shown struck through / greyed wherever a record is listed.
 RETIRED_STATUSES = frozenset({"superseded", "rejected", "deprecated"})
@@ -245,6 +231,9 @@ class SiteContent:
     deferred_assets: frozenset[str] = frozenset()
     #: Makes pages again, for :meth:`page_after_render`.
     builder: _PageBuilder | None = field(default=None, repr=False)
+    layout: SiteLayout = field(default_factory=SiteLayout)
+    #: Generated pages the nav does not list (the builder must not warn about them).
+    not_in_nav: frozenset[str] = frozenset()
 
     @property
     def failures(self) -> list[Problem]:
@@ -260,12 +249,13 @@ class SiteContent:
         """
         if self.job is None or self.builder is None:
             return None
-        name = GRAPH_NAME if src_uri == GRAPH_PAGE else posixpath.splitext(src_uri)[0]
-        failure = self.job.failure_of(name)
-        if failure is None:
-            return None
-        self.builder.failures[name] = failure
-        page = self.builder.page(src_uri)
+        failed = False
+        for name in self.builder.diagrams_on(src_uri):
+            failure = self.job.failure_of(name)
+            if failure is not None:
+                self.builder.failures[name] = failure
+                failed = True
+        page = self.builder.page(src_uri) if failed else None
         return page.content if page is not None else None
 
     def finish(self) -> RenderReport:
@@ -282,21 +272,11 @@ class SiteContent:
             job, self.job = self.job, None
             job.abandon()
 
-    def nav(self, hand_written: Iterable[str] = ()) -> list[Any]:
-        """A nav for an ``mkdocs.yml`` without one: index, graph, decisions, pages, appendix."""
-        generated = {p.src_uri for p in self.pages}
-        pages = set(generated) | set(hand_written)
-        decisions = [f"{d.name}.md" for d in self.decisions if f"{d.name}.md" in pages]
-        nav: list[Any] = [p for p in (INDEX_PAGE, GRAPH_PAGE) if p in pages]
-        if decisions:
-            nav.append({"Decisions": decisions})
-        listed = {INDEX_PAGE, GRAPH_PAGE, TAGS_PAGE, APPENDIX_PAGE, *decisions}
-        nav.extend(sorted(u for u in hand_written if u not in listed))
-        if TAGS_PAGE in generated:
-            nav.append(TAGS_PAGE)
-        if APPENDIX_PAGE in generated:
-            nav.append({"Appendix": [APPENDIX_PAGE]})
-        return nav
+    def section_nav(self) -> list[Any]:
+        """The nav entries of adrgen's section (see :func:`adrgen.site.nav.section_entries`)."""
+        # Every record has a page at its URI: adrgen's, or one written by hand in its place.
+        decisions = [(d.ref, self.layout.uri(f"{d.name}.md")) for d in self.decisions]
+        return section_entries(self.layout, decisions)
 
 
 def _front_matter(meta: Mapping[str, Any]) -> str:
@@ -392,71 +372,6 @@ def _ratio(value: float, baseline: float | None) -> str:
     return f"×{ratio:.3g}"
 
 
-def _json_tables(data: Any, title: str = "", depth: int = 0) -> list[dict[str, Any]]:
-    """Benchmark JSON as tables: scalars as name/value rows, lists of objects as tables."""
-    if depth > 4:
-        return []
-    tables: list[dict[str, Any]] = []
-    if isinstance(data, dict):
-        scalars = [(str(k), v) for k, v in data.items() if not isinstance(v, (dict, list))]
-        if scalars:
-            tables.append(
-                {
-                    "title": title,
-                    "headers": ["Name", "Value"],
-                    "rows": [[k, _cell(v)] for k, v in scalars],
-                }
-            )
-        for key, value in data.items():
-            if isinstance(value, (dict, list)):
-                tables.extend(
-                    _json_tables(value, f"{title}.{key}" if title else str(key), depth + 1)
-                )
-    elif isinstance(data, list):
-        if data and all(isinstance(item, dict) for item in data):
-            headers: list[str] = []
-            for item in data:
-                headers.extend(str(k) for k in item if str(k) not in headers)
-            rows = [[_cell(item.get(h)) for h in headers] for item in data[:100]]
-            tables.append({"title": title, "headers": headers, "rows": rows})
-        elif data:
-            tables.append(
-                {"title": title, "headers": ["Value"], "rows": [[_cell(v)] for v in data[:100]]}
-            )
-    return tables
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return _format_number(value)
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True)[:200]
-    return "" if value is None else str(value)
-
-
-def _load_appendix_results(root: Path) -> dict[str, Any]:
-    path = root / APPENDIX_RESULTS
-    info: dict[str, Any] = {
-        "path": APPENDIX_RESULTS,
-        "data": None,
-        "error": "",
-        "tables": [],
-        "raw": "",
-    }
-    if not path.is_file():
-        return info
-    try:
-        raw = path.read_text(encoding="utf-8")
-        data = json.loads(raw)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        info["error"] = f"{display_path(path)} could not be read: {exc}"
-        return info
-    info.update(
-        data=data, tables=_json_tables(data), raw=json.dumps(data, indent=2, sort_keys=True)
-    )
-    return info
-
-
 # ---------------------------------------------------------------------------------------------
 # Generation
 
@@ -470,7 +385,7 @@ class _PageBuilder:
         diagram_svgs: Mapping[str, str],
         diagram_sources: Mapping[str, str],
         yaml_uris: Mapping[str, str],
-        use_directory_urls: bool,
+        layout: SiteLayout,
         documents: Mapping[Path, LoadedDocument] | None = None,
     ) -> None:
         self.config = config
@@ -480,10 +395,11 @@ class _PageBuilder:
         self.diagram_svgs = diagram_svgs
         self.diagram_sources = diagram_sources
         self.yaml_uris = yaml_uris
-        self.use_directory_urls = use_directory_urls
+        self.layout = layout
+        self.use_directory_urls = layout.use_directory_urls
         self.env = page_environment(config.templates_dir)
         self.refs = {
-            d.number: DecisionRef(d.number, d.ref, d.title, d.status, f"{d.name}.md")
+            d.number: DecisionRef(d.number, d.ref, d.title, d.status, layout.uri(f"{d.name}.md"))
             for d in decisions
         }
         self.links_index = _links_index(decisions)
@@ -529,7 +445,9 @@ class _PageBuilder:
             failed=lambda view: Markup(failed_html(view.source, view.error, view.problem)),
             http_url=http_url,
             label_of=component_label,
-            graph_uri=relative_src(page, GRAPH_PAGE),
+            graph_uri=relative_src(page, self.layout.graph_uri)
+            if self.layout.has("graph")
+            else None,
             **context,
         )
 
@@ -550,17 +468,28 @@ class _PageBuilder:
             svg_uri=relative_src(page, svg) if svg else None,
         )
 
+    def diagrams_on(self, src_uri: str) -> list[str]:
+        """The diagrams a generated page shows, by name."""
+        if src_uri == self.layout.graph_uri:
+            return [name for name, _part in graph_parts(self.decisions)]
+        decision = next(
+            (d for d in self.decisions if self.layout.uri(f"{d.name}.md") == src_uri), None
+        )
+        return [decision.name] if decision is not None and decision.record.options else []
+
     def page(self, src_uri: str) -> GeneratedPage | None:
         """The generated page at ``src_uri`` (a decision's or the graph's), made again."""
-        if src_uri == GRAPH_PAGE:
+        if src_uri == self.layout.graph_uri:
             return self.graph_page()
-        decision = next((d for d in self.decisions if f"{d.name}.md" == src_uri), None)
+        decision = next(
+            (d for d in self.decisions if self.layout.uri(f"{d.name}.md") == src_uri), None
+        )
         return self.decision_page(decision) if decision is not None else None
 
     # Pages -------------------------------------------------------------------------------------
 
     def decision_page(self, decision: Decision) -> GeneratedPage:
-        page = f"{decision.name}.md"
+        page = self.layout.uri(f"{decision.name}.md")
         record = decision.record
         retired = decision.status in RETIRED_STATUSES
         title = f"{decision.ref}: {decision.title}" + (f" ({decision.status})" if retired else "")
@@ -619,22 +548,28 @@ class _PageBuilder:
         ordered = [(s, counts[s]) for s in order if s in counts] + [
             (s, n) for s, n in counts.items() if s not in order
         ]
+        page = self.layout.index_uri
         content = self.render(
             INDEX_TEMPLATE,
-            INDEX_PAGE,
+            page,
             front_matter=Markup(
                 _front_matter({"title": "Architecture decisions", "hide": ["toc"]})
             ),
             decisions=list(self.decisions),
-            refs=self.refs,
+            refs={n: relative_src(page, ref.src_uri) for n, ref in self.refs.items()},
             counts=ordered,
             total=len(self.decisions),
             retired_statuses=RETIRED_STATUSES,
-            graph_page=GRAPH_PAGE,
+            graph_page=relative_src(page, self.layout.graph_uri)
+            if self.layout.has("graph")
+            else None,
         )
-        return GeneratedPage(INDEX_PAGE, content)
+        return GeneratedPage(page, content)
 
     def graph_page(self) -> GeneratedPage:
+        page = self.layout.graph_uri
+        parts = graph_parts(self.decisions)
+        linked = {d.number for _name, part in parts for d in part}
         edges: list[tuple[int, str, int]] = []
         for decision in self.decisions:
             links = decision.record.links
@@ -647,32 +582,46 @@ class _PageBuilder:
         edges = [e for e in edges if e[2] in self.refs]
         content = self.render(
             GRAPH_TEMPLATE,
-            GRAPH_PAGE,
+            page,
             front_matter=Markup(_front_matter({"title": "Decision graph"})),
-            diagram=self.diagram(GRAPH_NAME, GRAPH_PAGE),
+            diagrams=[self.diagram(name, page) for name, _part in parts],
             decisions=list(self.decisions),
+            # Drawn in one diagram, every record is on the graph; split, the unlinked are listed.
+            unlinked=[d.number for d in self.decisions if d.number not in linked]
+            if len(parts) != 1 or parts[0][0] != GRAPH_NAME
+            else [],
             edges=edges,
         )
-        return GeneratedPage(GRAPH_PAGE, content)
+        return GeneratedPage(page, content)
+
+    def range_pages(self) -> list[GeneratedPage]:
+        """A page per number range, when there are more records than the nav lists."""
+        pages = []
+        for label, page, refs in number_ranges([d.ref for d in self.decisions], self.layout):
+            wanted = set(refs)
+            content = self.render(
+                RANGE_TEMPLATE,
+                page,
+                front_matter=Markup(_front_matter({"title": f"Decisions {label}"})),
+                label=label,
+                decisions=[d for d in self.decisions if d.ref in wanted],
+                refs={n: relative_src(page, ref.src_uri) for n, ref in self.refs.items()},
+                retired_statuses=RETIRED_STATUSES,
+                index_page=relative_src(page, self.layout.index_uri)
+                if self.layout.has("index")
+                else None,
+            )
+            pages.append(GeneratedPage(page, content))
+        return pages
 
     def tags_page(self) -> GeneratedPage:
+        page = self.layout.tags_uri
         content = self.render(
             TAGS_TEMPLATE,
-            TAGS_PAGE,
+            page,
             front_matter=Markup(_front_matter({"title": "Tags"})),
         )
-        return GeneratedPage(TAGS_PAGE, content)
-
-    def appendix_page(self) -> GeneratedPage:
-        first = self.decisions.get(1)
-        content = self.render(
-            APPENDIX_TEMPLATE,
-            APPENDIX_PAGE,
-            front_matter=Markup(_front_matter({"title": "Reference implementation: polling"})),
-            results=_load_appendix_results(self.config.root),
-            decision=first,
-        )
-        return GeneratedPage(APPENDIX_PAGE, content)
+        return GeneratedPage(page, content)
 
 
 _MD_HREF = re.compile(r'href="(?P<path>[^":?#]+)\.md(?P<anchor>#[^"]*)?"')
@@ -848,7 +797,7 @@ def _renders_everything(config: Config) -> bool:
 def prepare_site(
     config: Config,
     *,
-    use_directory_urls: bool = True,
+    layout: SiteLayout | None = None,
     hand_written: Mapping[str, tuple[str, Path]] | None = None,
     existing: Iterable[str] = (),
     docs_dir: Path | None = None,
@@ -871,6 +820,7 @@ def prepare_site(
     ``progress`` is told ``(done, total)`` as the PlantUML batch's diagrams come back.
     Raises :class:`~adrgen.errors.AdrgenError` (never anything else) on bad input.
     """
+    layout = layout or SiteLayout()
     hand_written = dict(hand_written or {})
     existing = set(existing)
     early: Renderer | None = None
@@ -930,7 +880,7 @@ def prepare_site(
             blocks,
             job,
             planned,
-            use_directory_urls,
+            layout,
             existing,
             docs_dir,
         )
@@ -951,7 +901,7 @@ def _generate(
     blocks: PlantumlBlocks,
     job: RenderJob,
     planned: Sequence[DiagramSource],
-    use_directory_urls: bool,
+    layout: SiteLayout,
     existing: set[str],
     docs_dir: Path | None,
 ) -> SiteContent:
@@ -963,7 +913,7 @@ def _generate(
     with_svg = job.svg_names
     for name in sources_by_name:
         if name in with_svg:
-            diagram_svgs[name] = f"diagrams/{name}.svg"
+            diagram_svgs[name] = layout.uri(f"diagrams/{name}.svg")
             assets[diagram_svgs[name]] = config.diagrams_dir / f"{name}.svg"
 
     docs = (docs_dir or config.decisions_dir).resolve()
@@ -974,7 +924,7 @@ def _generate(
         if path.is_relative_to(docs):
             yaml_uris[decision.name] = path.relative_to(docs).as_posix()
         else:
-            yaml_uris[decision.name] = f"decisions/{path.name}"
+            yaml_uris[decision.name] = layout.uri(path.name)
             sources[yaml_uris[decision.name]] = path
 
     builder = _PageBuilder(
@@ -984,17 +934,15 @@ def _generate(
         diagram_svgs,
         sources_by_name,
         yaml_uris,
-        use_directory_urls,
+        layout,
         documents,
     )
     builder.failures = {f.name: f for f in report.failed}
     pages = _decision_pages(builder, list(decisions))
-    pages += [
-        builder.index_page(),
-        builder.graph_page(),
-        builder.tags_page(),
-        builder.appendix_page(),
-    ]
+    optional = {"index": builder.index_page, "graph": builder.graph_page, "tags": builder.tags_page}
+    pages += [make() for name, make in optional.items() if layout.has(name)]
+    ranges = builder.range_pages()
+    pages += ranges
     kept = []
     for page in pages:
         if page.src_uri in existing:
@@ -1009,10 +957,7 @@ def _generate(
         if block.svg is not None:
             assets[asset] = block.svg
 
-    # Existing files only; the results folder rather than the file, which may appear later.
-    results = config.root / APPENDIX_RESULTS
-    watch = [*template_dirs(config), results if results.exists() else results.parent]
-    watch.append(config.root / "adrgen.toml")
+    watch = [*template_dirs(config), config.root / "adrgen.toml"]
     # Not `job.pending`: a batch that ended while the pages were made must still be finished.
     pending = not job.finished
     return SiteContent(
@@ -1027,6 +972,11 @@ def _generate(
         job=job if pending else None,
         deferred_assets=frozenset(diagram_svgs.values()) if pending else frozenset(),
         builder=builder,
+        layout=layout,
+        # With range pages in the nav, the decision pages are reached through them.
+        not_in_nav=frozenset(builder.refs[d.number].src_uri for d in decisions)
+        if ranges
+        else frozenset(),
     )
 
 
@@ -1084,7 +1034,7 @@ def _check_pages_target(config: Config, target: Path) -> None:
         )
 
 
-def write_pages(config: Config, target: Path, *, use_directory_urls: bool = True) -> SiteContent:
+def write_pages(config: Config, target: Path, *, layout: SiteLayout | None = None) -> SiteContent:
     """Write the docs folder a plugin-less builder needs: pages, diagrams, assets, records.
 
     Hand-written pages and other files of the decisions folder are copied (their PlantUML
@@ -1111,7 +1061,7 @@ def write_pages(config: Config, target: Path, *, use_directory_urls: bool = True
                 others[uri] = path
     content = prepare_site(
         config,
-        use_directory_urls=use_directory_urls,
+        layout=layout,
         hand_written=hand_written,
         existing=hand_written,
         docs_dir=docs,
