@@ -75,10 +75,13 @@ def test_new_writes_nothing_when_the_result_would_be_invalid(docs_repo: Path) ->
 
 def test_init_writes_a_working_repository_and_never_overwrites(docs_repo: Path) -> None:
     (docs_repo / "decisions").rmdir()
-    (docs_repo / "mkdocs.yml").write_text("site_name: mine\n")
+    (docs_repo / "mkdocs.yml").write_text("site_name: mine  # keep me\n")
     report = init_repository(docs_repo, today=DAY)
-    assert "mkdocs.yml" in report.kept
-    assert (docs_repo / "mkdocs.yml").read_text() == "site_name: mine\n"
+    # Their site configuration is edited, never replaced: adrgen's plugin joins it.
+    assert "mkdocs.yml" not in report.written and report.wiring is not None
+    assert (docs_repo / "mkdocs.yml").read_text() == (
+        "site_name: mine  # keep me\nplugins:\n- search\n- adrgen\n"
+    )
     for written in [
         "decisions/0001-record-architecture-decisions.yaml",
         ".github/workflows/adr.yml",
