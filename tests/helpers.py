@@ -151,7 +151,7 @@ def collapsed(text: str) -> str:
 def diagram_sources(records: Sequence[Mapping[str, Any]]) -> tuple[list[str], str]:
     """The comparison diagrams of ``records`` (numbered from 0001) and their decision graph,
     planned through the real templates. No YAML is involved, so any code point fits."""
-    from adrgen.diagrams.plan import comparison_diagram, decision_graph
+    from adrgen.diagrams.plan import GRAPH_NAME, comparison_diagram, graph_diagram
     from adrgen.loader import LoadedDocument
     from adrgen.templating import diagram_environment
     from adrgen.validate import build_decision_set
@@ -164,7 +164,8 @@ def diagram_sources(records: Sequence[Mapping[str, Any]]) -> tuple[list[str], st
     if problems:
         raise ValueError(f"invalid record: {problems[0]}")
     env = diagram_environment()
-    return [comparison_diagram(d, env).text for d in decisions], decision_graph(decisions, env).text
+    graph = graph_diagram(GRAPH_NAME, "Decision graph", list(decisions), env)  # all in one
+    return [comparison_diagram(d, env).text for d in decisions], graph.text
 
 
 #: Private-use characters that PlantUML 1.2026 keeps as markers of its own preprocessor

@@ -163,25 +163,34 @@ def graph_parts(decisions: DecisionSet) -> list[tuple[str, list[Decision]]]:
     ]
 
 
+def graph_diagram(
+    name: str, title: str, decisions: Sequence[Decision], env: jinja2.Environment
+) -> DiagramSource:
+    """One diagram of ``decisions`` and the links among them."""
+    text = render_template(
+        env,
+        GRAPH_TEMPLATE,
+        title=title,
+        decisions=list(decisions),
+        edges=_edges(decisions),
+        statuses=sorted({d.status for d in decisions}),
+        stereotype=status_stereotype,
+    )
+    return DiagramSource(name=name, text=text)
+
+
 def decision_graphs(decisions: DecisionSet, env: jinja2.Environment) -> list[DiagramSource]:
     """The diagrams of the decision graph: records and their supersedes / relates-to links."""
     parts = graph_parts(decisions)
-    sources = []
-    for index, (name, part) in enumerate(parts, start=1):
-        title = (
-            "Decision graph" if len(parts) == 1 else f"Decision graph, part {index} of {len(parts)}"
-        )
-        text = render_template(
+    return [
+        graph_diagram(
+            name,
+            "Decision graph" if len(parts) == 1 else f"Decision graph, part {i} of {len(parts)}",
+            part,
             env,
-            GRAPH_TEMPLATE,
-            title=title,
-            decisions=part,
-            edges=_edges(part),
-            statuses=sorted({d.status for d in part}),
-            stereotype=status_stereotype,
         )
-        sources.append(DiagramSource(name=name, text=text))
-    return sources
+        for i, (name, part) in enumerate(parts, start=1)
+    ]
 
 
 def all_diagrams(decisions: DecisionSet, env: jinja2.Environment) -> list[DiagramSource]:
