@@ -53,14 +53,18 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from adrgen.appendix.testing_servers import (
+ROOT = Path(__file__).resolve().parent.parent
+# The servers the benchmark starts are the test suite's own (tests/servers.py): they are
+# tools of this repository, not part of the package.
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import (  # noqa: E402
     GunicornServer,
     PostgresServer,
     RedisServer,
     mint_session_cookie,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "appendix-load.json"
 SECRET = "bench-secret-key"
 PATH = "/notifications/unread"

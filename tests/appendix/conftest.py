@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from adrgen.appendix.testing_servers import PostgresServer, RedisServer, ServerUnavailable
+from tests.servers import PostgresServer, RedisServer, ServerUnavailable
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from adrgen.appendix.testing_servers import free_port
+from tests.servers import free_port
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,12 +12,12 @@ from flask.testing import FlaskClient
 
 from adrgen.appendix.polling import create_app, notify
 from adrgen.appendix.polling.notifications import get_storage
-from adrgen.appendix.testing_servers import (
+from tests.appendix.conftest import started
+from tests.servers import (
     GunicornServer,
     PostgresServer,
     mint_session_cookie,
 )
-from tests.appendix.conftest import started
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(90)]
 

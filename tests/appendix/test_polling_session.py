@@ -10,7 +10,7 @@ from flask import Flask
 
 from adrgen.appendix.polling import create_app
 from adrgen.appendix.polling.notifications import get_storage
-from adrgen.appendix.testing_servers import mint_session_cookie
+from tests.servers import mint_session_cookie
 
 pytestmark = pytest.mark.timeout(60)
 

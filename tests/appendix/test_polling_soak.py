@@ -34,12 +34,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from adrgen.appendix.testing_servers import (
+from tests.appendix.conftest import started
+from tests.servers import (
     GunicornServer,
     PostgresServer,
     mint_session_cookie,
 )
-from tests.appendix.conftest import started
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(300)]
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from adrgen.appendix.testing_servers import GunicornServer, RedisServer, mint_session_cookie
 from tests.appendix.conftest import started
+from tests.servers import GunicornServer, RedisServer, mint_session_cookie
 
 pytestmark = pytest.mark.timeout(120)
 

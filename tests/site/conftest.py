@@ -6,13 +6,11 @@ import functools
 import http.server
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -209,13 +207,6 @@ def artifact(name: str) -> Path:
     return ARTIFACTS / name
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on right now, on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def http_get(url: str) -> str:
     """The body at ``url``, or ``""`` while nothing answers there."""
     try:
@@ -223,13 +214,3 @@ def http_get(url: str) -> str:
             return str(response.read().decode("utf-8", "replace"))
     except OSError:
         return ""
-
-
-def wait_for(condition: Callable[[], bool], seconds: float) -> None:
-    """Poll ``condition`` until it holds; fail after ``seconds`` (a bound, not a measure)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {seconds} s")

@@ -20,13 +20,12 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.servers import free_port, wait_until
 from tests.site.conftest import (
-    free_port,
     http_get,
     mkdocs_build,
     run,
     serve_directory,
-    wait_for,
     write,
 )
 
@@ -290,14 +289,14 @@ def test_mkdocs_serve_rebuilds_when_a_record_outside_docs_changes(
         )
     try:
         url = f"http://127.0.0.1:{port}/decisions/0001-record-architecture-decisions/"
-        wait_for(lambda: "Record architecture decisions" in http_get(url), 60)
+        wait_until(lambda: "Record architecture decisions" in http_get(url), 60, "the page")
         record = root / "decisions" / "0001-record-architecture-decisions.yaml"
         record.write_text(
             record.read_text().replace(
                 "title: Record architecture decisions", "title: Record our decisions"
             )
         )
-        wait_for(lambda: "Record our decisions" in http_get(url), 60)
+        wait_until(lambda: "Record our decisions" in http_get(url), 60, "the page")
         assert "Welcome to the handbook" in http_get(f"http://127.0.0.1:{port}/")
     finally:
         proc.terminate()

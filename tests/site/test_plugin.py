@@ -19,7 +19,8 @@ from mkdocs.structure.files import Files, get_files
 
 from adrgen.site.plugin import AdrgenPlugin
 from tests.helpers import REPO
-from tests.site.conftest import free_port, http_get, record, wait_for, write
+from tests.servers import free_port, wait_until
+from tests.site.conftest import http_get, record, write
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -178,17 +179,17 @@ def test_serve_rebuilds_on_change_without_a_loop(project: Path, tmp_path: Path) 
         )
     try:
         url = f"http://127.0.0.1:{port}/0001-first/"
-        wait_for(lambda: "First" in http_get(url), 40)
+        wait_until(lambda: "First" in http_get(url), 40, "the page")
         time.sleep(2)
         builds_before = log.read_text().count("Building documentation")
         source = project / "decisions" / "0001-first.yaml"
         source.write_text(source.read_text().replace("title: First", "title: Renamed"))
-        wait_for(lambda: "Renamed" in http_get(url), 30)
+        wait_until(lambda: "Renamed" in http_get(url), 30, "the page")
         template = project / "templates" / "pages" / "decision.md.j2"
         write(
             project, "templates/pages/decision.md.j2", "{{ front_matter }}\n# From the template\n"
         )
-        wait_for(lambda: "From the template" in http_get(url), 30)
+        wait_until(lambda: "From the template" in http_get(url), 30, "the page")
         time.sleep(4)  # a loop would keep building here
         builds_after = log.read_text().count("Building documentation")
         assert builds_after == builds_before + 2, log.read_text()
