@@ -24,14 +24,14 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from adrgen.config import Config, load_config
 from adrgen.errors import AdrgenError, ValidationFailed, display_path
-from adrgen.loader import load_bytes, load_text
-from adrgen.model import RECORD_FILENAME
 from adrgen.output import write_file_atomic
 from adrgen.pipeline import discover_records
-from adrgen.record import STATUSES_WITH_OUTCOME, read_status, record_json_schema
+from adrgen.records.format import STATUSES_WITH_OUTCOME, read_status, record_json_schema
+from adrgen.records.loader import load_bytes, load_text
+from adrgen.records.model import RECORD_FILENAME
+from adrgen.records.validate import build_decision_set
 from adrgen.site.wiring import Wiring, wire_site
 from adrgen.templating import default_templates_dir
-from adrgen.validate import build_decision_set
 
 SCHEMA_PATH = Path("schema") / "adr.schema.json"
 

@@ -24,7 +24,7 @@ from adrgen.config import RENDERER_KINDS, Config, load_config
 from adrgen.errors import AdrgenError, display_path
 from adrgen.pipeline import discover_records, load_decisions, render_diagrams
 from adrgen.progress_bar import ProgressBar, wants_bar
-from adrgen.record import record_json_schema
+from adrgen.records.format import record_json_schema
 
 EXIT_OK = 0
 EXIT_INVALID = 1

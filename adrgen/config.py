@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from adrgen.errors import ConfigError, Problem, ValidationFailed, display_path
-from adrgen.loader import DEFAULT_MAX_BYTES
-from adrgen.record import DEFAULT_STATUS_ALIASES, RecordRules
+from adrgen.records.format import DEFAULT_STATUS_ALIASES, RecordRules
+from adrgen.records.loader import DEFAULT_MAX_BYTES
 
 if sys.version_info >= (3, 11):
     import tomllib

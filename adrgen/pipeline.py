@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 from adrgen.config import Config
 from adrgen.errors import Problem, ValidationFailed, display_path
-from adrgen.loader import MAY_HOLD_DIAGRAMS, LoadedDocument, load_bytes, load_file
-from adrgen.model import DecisionSet
 from adrgen.parallel import fork_pays, two_cores
-from adrgen.validate import build_decision_set
+from adrgen.records.loader import MAY_HOLD_DIAGRAMS, LoadedDocument, load_bytes, load_file
+from adrgen.records.model import DecisionSet
+from adrgen.records.validate import build_decision_set
 
 # The diagram, renderer and output modules (Jinja, urllib, ctypes) are imported where they are
 # used, not here: `adrgen validate` needs none of them, and importing them cost it about a
@@ -89,7 +89,7 @@ def _parse_in_child(path: Path, max_bytes: int) -> _Parsed:
     except OSError:
         return None
     # A record that may hold a ```plantuml block is parsed in the parent, which keeps its node
-    # tree for the pages (see adrgen.loader.load_text): every record is still parsed once.
+    # tree for the pages (see adrgen.records.loader.load_text): every record is still parsed once.
     if len(raw) > max_bytes or MAY_HOLD_DIAGRAMS.search(raw.decode("utf-8", "replace")):
         return None
     try:

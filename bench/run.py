@@ -473,7 +473,7 @@ def hook(event, args):
         if path.startswith(records + os.sep) and path.endswith((".yaml", ".yml")):
             os.write(log, f"open {innermost(sys._getframe(1))} {path}\n".encode())
 sys.addaudithook(hook)
-import adrgen.loader as loader
+import adrgen.records.loader as loader
 parse = loader.load_text
 def counted(text, path):
     os.write(log, f"parse adrgen {os.path.realpath(path)}\n".encode())

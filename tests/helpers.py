@@ -152,9 +152,9 @@ def diagram_sources(records: Sequence[Mapping[str, Any]]) -> tuple[list[str], st
     """The comparison diagrams of ``records`` (numbered from 0001) and their decision graph,
     planned through the real templates. No YAML is involved, so any code point fits."""
     from adrgen.diagrams.plan import GRAPH_NAME, comparison_diagram, graph_diagram
-    from adrgen.loader import LoadedDocument
+    from adrgen.records.loader import LoadedDocument
+    from adrgen.records.validate import build_decision_set
     from adrgen.templating import diagram_environment
-    from adrgen.validate import build_decision_set
 
     documents = [
         LoadedDocument(path=Path(f"decisions/{i + 1:04d}-case.yaml"), data=dict(data))

@@ -13,7 +13,7 @@ import yaml
 
 from adrgen import __version__
 from adrgen.cli import main
-from adrgen.record import record_json_schema
+from adrgen.records.format import record_json_schema
 from tests.helpers import MINIMAL_RECORD, REPO, run_adrgen, write_record
 
 

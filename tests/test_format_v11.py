@@ -14,7 +14,7 @@ import pytest
 from adrgen.config import load_config
 from adrgen.errors import ValidationFailed
 from adrgen.pipeline import load_decisions, plan_diagrams
-from adrgen.record import RecordRules, read_status
+from adrgen.records.format import RecordRules, read_status
 from adrgen.site.nav import SiteLayout
 from adrgen.site.pages import prepare_site
 from tests.helpers import write_record

@@ -24,10 +24,10 @@ from adrgen.config import load_config
 from adrgen.diagrams.plan import all_diagrams
 from adrgen.diagrams.renderer import make_renderer
 from adrgen.errors import ValidationFailed
-from adrgen.loader import load_text
 from adrgen.pipeline import render_diagrams
+from adrgen.records.loader import load_text
+from adrgen.records.validate import build_decision_set
 from adrgen.templating import diagram_environment
-from adrgen.validate import build_decision_set
 from tests.conftest import PlantumlUnderTest
 from tests.helpers import REPO, collapsed, drawn, svg_texts
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from adrgen.errors import ValidationFailed
-from adrgen.loader import load_file
+from adrgen.records.loader import load_file
 from tests.helpers import run_adrgen
 
 CASES = Path(__file__).parent / "invalid"

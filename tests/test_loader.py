@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adrgen.errors import ValidationFailed
-from adrgen.loader import MAX_DEPTH, format_path, load_bytes, load_text
+from adrgen.records.loader import MAX_DEPTH, format_path, load_bytes, load_text
 
 P = Path("0001-x.yaml")
 

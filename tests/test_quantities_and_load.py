@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from adrgen.capacity import LoadModelError, compute_load
-from adrgen.quantities import Quantity, TimeEstimate, format_rate
-from adrgen.record import LoadModel
+from adrgen.records.format import LoadModel
+from adrgen.records.load_model import LoadModelError, compute_load
+from adrgen.records.quantities import Quantity, TimeEstimate, format_rate
 
 
 @pytest.mark.parametrize(

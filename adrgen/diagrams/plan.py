@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import jinja2
 
 from adrgen.diagrams.escape import PumlSafe, escape_block, escape_line
-from adrgen.loader import DataPath, LoadedDocument
-from adrgen.model import Decision, DecisionSet
-from adrgen.record import Component, Flow, Option
+from adrgen.records.format import Component, Flow, Option
+from adrgen.records.loader import DataPath, LoadedDocument
+from adrgen.records.model import Decision, DecisionSet
 from adrgen.templating import render_template
 
 COMPARISON_TEMPLATE = "diagrams/comparison.puml.j2"

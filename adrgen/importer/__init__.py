@@ -40,10 +40,10 @@ from adrgen.importer.report import FileReport, ImportReport, Reading, Unmapped
 from adrgen.importer.sections import SectionTable
 from adrgen.importer.statuses import importer_rules
 from adrgen.importer.write import check_folder, record_yaml, write_records
-from adrgen.loader import DEFAULT_MAX_BYTES
-from adrgen.model import RECORD_FILENAME
 from adrgen.pipeline import discover_records, load_documents
-from adrgen.record import RecordRules
+from adrgen.records.format import RecordRules
+from adrgen.records.loader import DEFAULT_MAX_BYTES
+from adrgen.records.model import RECORD_FILENAME
 
 __all__ = ["FileReport", "ImportFailed", "ImportReport", "ImportSettings", "import_adrs"]
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from adrgen.record import MonthDate
+from adrgen.records.format import MonthDate
 
 __all__ = [
     "DateOrder",

@@ -17,7 +17,7 @@ from adrgen.importer.dates import DateReading, DateValue
 from adrgen.importer.links import Reference
 from adrgen.importer.read import Block, Document, Item, Section
 from adrgen.importer.sections import SectionTable
-from adrgen.record import UNKNOWN, RecordRules
+from adrgen.records.format import UNKNOWN, RecordRules
 
 __all__ = ["DocumentReader", "Draft", "Kept", "LinkLine", "OptionDraft", "clean_markdown"]
 

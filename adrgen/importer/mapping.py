@@ -28,7 +28,7 @@ from adrgen.importer.options import OptionsReader, item_text, plain_text
 from adrgen.importer.read import Block, Document, Line, Section, parse_inline
 from adrgen.importer.sections import SectionTable, metadata_part, normalise
 from adrgen.importer.statuses import StatusReading, read_status_line, read_status_text
-from adrgen.record import RecordRules
+from adrgen.records.format import RecordRules
 
 __all__ = ["map_document"]
 

@@ -21,7 +21,7 @@ from adrgen.authoring import slugify
 from adrgen.importer.draft import META_LINE, DocumentReader, OptionDraft, clean_markdown
 from adrgen.importer.read import Block, Item, Line, Section, inline_text, parse_inline
 from adrgen.importer.sections import SectionTable, normalise
-from adrgen.quantities import TimeEstimate
+from adrgen.records.quantities import TimeEstimate
 
 __all__ = ["OptionsReader", "match_option", "option_id", "option_in_sentence", "option_name"]
 

@@ -25,7 +25,7 @@ from markdown_it.token import Token
 
 from adrgen.errors import Problem, ValidationFailed, display_path
 from adrgen.importer.sections import SectionTable
-from adrgen.loader import DEFAULT_MAX_BYTES, decode_utf8, load_text, read_bounded
+from adrgen.records.loader import DEFAULT_MAX_BYTES, decode_utf8, load_text, read_bounded
 
 __all__ = [
     "Block",

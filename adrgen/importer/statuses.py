@@ -1,6 +1,6 @@
 """Statuses as people write them, wherever they write them.
 
-A status is read with :func:`adrgen.record.read_status` (any case, the project's aliases, a
+A status is read with :func:`adrgen.records.format.read_status` (any case, the project's aliases, a
 trailing note), after the decoration people put around it is gone: badges (the image's alt
 text), emoji, bold, links (their text) and HTML comments (invisible on the page, so never a
 status). On top of the project's words, the importer knows common misspellings and the
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from adrgen.importer.dates import DateReading, only_date, read_date
 from adrgen.importer.read import Line, Link
-from adrgen.record import RecordRules, read_status
+from adrgen.records.format import RecordRules, read_status
 
 __all__ = ["StatusReading", "importer_rules", "read_status_line", "read_status_text"]
 

@@ -26,11 +26,11 @@ from adrgen.authoring import round_trip_yaml
 from adrgen.errors import ImportFailed, OutputError, ValidationFailed, display_path
 from adrgen.importer.draft import Draft
 from adrgen.importer.links import LINK_KINDS
-from adrgen.loader import DEFAULT_MAX_BYTES, LoadedDocument, load_text
 from adrgen.output import write_new_file
 from adrgen.pipeline import discover_records, load_documents
-from adrgen.record import MonthDate, RecordRules
-from adrgen.validate import build_decision_set
+from adrgen.records.format import MonthDate, RecordRules
+from adrgen.records.loader import DEFAULT_MAX_BYTES, LoadedDocument, load_text
+from adrgen.records.validate import build_decision_set
 
 __all__ = ["check_folder", "record_data", "record_yaml", "write_records"]
 

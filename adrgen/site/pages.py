@@ -36,8 +36,6 @@ from adrgen.diagrams.fenced import BlockDiagram, Origin, Piggyback, PlantumlBloc
 from adrgen.diagrams.plan import GRAPH_NAME, DiagramSource, graph_parts
 from adrgen.diagrams.renderer import Progress, Renderer, RendererUnavailable, make_renderer
 from adrgen.errors import ConfigError, OutputError, Problem, display_path
-from adrgen.loader import LoadedDocument, load_file
-from adrgen.model import Decision, DecisionSet
 from adrgen.output import recover, replace_dir
 from adrgen.parallel import fork_pays, two_cores
 from adrgen.pipeline import (
@@ -49,7 +47,9 @@ from adrgen.pipeline import (
     plan_diagrams,
     start_render,
 )
-from adrgen.record import BUILTIN_STATUSES, UNKNOWN, Option, Record
+from adrgen.records.format import BUILTIN_STATUSES, UNKNOWN, Option, Record
+from adrgen.records.loader import LoadedDocument, load_file
+from adrgen.records.model import Decision, DecisionSet
 from adrgen.site.markdown import (
     find_plantuml_fences,
     html_text,
@@ -753,7 +753,7 @@ def _collect_blocks(
         ]
         if not fields:
             continue
-        # The document as loaded (its node tree kept for this, see adrgen.loader.load_text).
+        # The document as loaded (its node tree kept for this, see adrgen.records.loader.load_text).
         document = (documents or {}).get(decision.source) or load_file(
             decision.source, max_bytes=config.max_record_bytes
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from adrgen.model import RECORD_FILENAME
+from adrgen.records.model import RECORD_FILENAME
 from tests.conftest import PlantumlUnderTest
 from tests.helpers import HAS_PLANTUML, REPO
 from tests.site.conftest import mkdocs_build, record, run, write

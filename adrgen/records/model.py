@@ -1,6 +1,6 @@
 """Step 3 of the pipeline: validated decisions, ready for templates.
 
-A :class:`Decision` is a validated :class:`~adrgen.record.Record` plus what the file name
+A :class:`Decision` is a validated :class:`~adrgen.records.format.Record` plus what the file name
 and the load model contribute (number, slug, computed loads). A :class:`DecisionSet` is the
 whole corpus in number order, with the reverse links a page needs. Both are frozen: templates
 read them, nothing writes them.
@@ -13,8 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adrgen.capacity import LoadFigure
-from adrgen.record import Option, Record
+from adrgen.records.format import Option, Record
+from adrgen.records.load_model import LoadFigure
 
 #: ``0001-notification-delivery.yaml``: the number, then a lowercase slug.
 RECORD_FILENAME = re.compile(r"^(?P<number>[0-9]{4,})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.ya?ml$")

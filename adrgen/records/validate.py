@@ -2,7 +2,7 @@
 
 Three layers, all reporting every problem they find rather than stopping at the first:
 
-1. the shape of one record: the pydantic models of :mod:`adrgen.record`, whose errors are
+1. the shape of one record: the pydantic models of :mod:`adrgen.records.format`, whose errors are
    translated here into ``path:line:col: field: message`` with a "did you mean";
 2. the meaning of one record: ids unique, flows between existing components, the chosen
    option exists, the load model computes;
@@ -21,11 +21,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from adrgen.capacity import LoadFigure, LoadModelError, compute_load
 from adrgen.errors import Problem
-from adrgen.loader import DataPath, LoadedDocument
-from adrgen.model import RECORD_FILENAME, Decision, DecisionSet
-from adrgen.record import STATUSES_WITH_OUTCOME, Record, RecordRules
+from adrgen.records.format import STATUSES_WITH_OUTCOME, Record, RecordRules
+from adrgen.records.load_model import LoadFigure, LoadModelError, compute_load
+from adrgen.records.loader import DataPath, LoadedDocument
+from adrgen.records.model import RECORD_FILENAME, Decision, DecisionSet
 
 # ---------------------------------------------------------------------------------------------
 # Layer 1: shape

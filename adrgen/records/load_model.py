@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from adrgen.quantities import Quantity, format_rate
-from adrgen.record import LoadModel
+from adrgen.records.format import LoadModel
+from adrgen.records.quantities import Quantity, format_rate
 
 
 class LoadModelError(ValueError):

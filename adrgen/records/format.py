@@ -12,7 +12,7 @@ and :func:`record_json_schema` derives the JSON Schema that editors use (through
 second, hand-kept copy of the format anywhere.
 
 The models are frozen: once a record has been validated, nothing downstream can change it.
-Checks that need more than one field or more than one record live in :mod:`adrgen.validate`.
+Checks that need more than one field or more than one record live in :mod:`adrgen.records.validate`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from pydantic import (
     model_validator,
 )
 
-from adrgen.quantities import Quantity, TimeEstimate
+from adrgen.records.quantities import Quantity, TimeEstimate
 
 #: The lifecycle every project has. A project adds its own in ``adrgen.toml`` (``statuses``).
 BUILTIN_STATUSES: tuple[str, ...] = ("proposed", "accepted", "rejected", "deprecated", "superseded")
