@@ -218,7 +218,9 @@ def _block_parser() -> MarkdownIt:
         if _parser is None:
             # CommonMark's block structure only: lists, blockquotes, fences, indented code,
             # HTML blocks. Inline parsing is not needed to find fences.
-            _parser = MarkdownIt("commonmark").disable(["inline", "text_join"], ignoreInvalid=True)
+            parser = MarkdownIt("commonmark").disable(["inline", "text_join"], ignoreInvalid=True)
+            parser.parse("")  # its rule chains are compiled on first use: here, under the lock
+            _parser = parser
         return _parser
 
 
@@ -335,7 +337,7 @@ def _fence(
 
 
 #: plantuml-markdown's other block syntax (Pelican's): ``::uml:: options`` … ``::end-uml::``.
-_UML_OPEN = re.compile(r"^(?P<lead>[ \t>]*)::uml::(?P<options>.*)$")
+_UML_OPEN = re.compile(r"^(?P<lead>[ \t>]*)::uml::(?P<options>(?:[ \t].*)?)$")
 
 
 def _uml_blocks(lines: list[str], code: set[int]) -> list[PlantumlFence]:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import markdown
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adrgen.diagrams.fenced import (
     MAX_INCLUDE_BYTES,
@@ -472,6 +474,27 @@ def test_pelican_syntax_option_problems_point_at_the_option(repo: Path) -> None:
 )
 def test_fences_inside_other_code_blocks_are_not_diagrams(text: str) -> None:
     assert find_plantuml_fences(text) == []
+
+
+MARKDOWN_PIECES = st.sampled_from(
+    ["```", "~~~", "````", "plantuml", "uml", "{.plantuml", "}", " ", "\t", "\n", "\r", ">",
+     "- ", "1. ", "    ", "!!! note", "??? tip", '=== "T"', "::uml::", "::end-uml::", 'alt="',
+     "'", '"', "=", "x", "<div>", "\\", "`", "\x00", "é"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(pieces=st.lists(MARKDOWN_PIECES, max_size=60))
+def test_any_text_is_read_without_a_traceback(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    found = find_plantuml_fences(text)
+    out = replace_fences(text, found, lambda fence: "DRAWN").split("\n")
+    assert sum(line.endswith("DRAWN") for line in out) == len(found)
+    for fence in found:
+        options = plantuml_options(fence.info)
+        assert options is not None
+        parse_options(options)
+    parse_options(text)
 
 
 # ---------------------------------------------------------------------------------------------
