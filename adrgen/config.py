@@ -28,6 +28,9 @@ else:  # pragma: no cover - exercised only on 3.10
 
 CONFIG_FILE = "adrgen.toml"
 RENDERER_KINDS = ("auto", "command", "jar", "server", "none")
+#: What builds the site for ``adrgen build`` and ``adrgen serve``: MkDocs with the adrgen
+#: plugin, or Zensical (Material's successor) on a docs folder adrgen writes for it.
+BUILDERS = ("mkdocs", "zensical")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class Config:
     renderer: RendererConfig = field(default_factory=RendererConfig)
     #: Base URL for "view the YAML source" links, e.g. https://github.com/o/r/blob/main/
     repo_url: str = ""
+    #: What ``adrgen build`` and ``adrgen serve`` build the site with (:data:`BUILDERS`).
+    builder: str = "mkdocs"
 
     @property
     def rules(self) -> RecordRules:
@@ -86,6 +91,7 @@ _TOP_KEYS = {
     "max_record_bytes",
     "renderer",
     "repo_url",
+    "builder",
 }
 _RENDERER_KEYS = {f.name for f in fields(RendererConfig)}
 
@@ -183,6 +189,10 @@ def _build(root: Path, settings: Mapping[str, Any], shown: str, text: str = "") 
     if not isinstance(max_bytes, int) or max_bytes <= 0:
         bad("max_record_bytes", "must be a positive number of bytes")
         max_bytes = DEFAULT_MAX_BYTES
+    builder = settings.get("builder", "mkdocs")
+    if not isinstance(builder, str) or builder not in BUILDERS:
+        bad("builder", f"{builder!r} is not one of: {', '.join(BUILDERS)}")
+        builder = "mkdocs"
     if problems:
         raise ValidationFailed(problems)
 
@@ -201,4 +211,5 @@ def _build(root: Path, settings: Mapping[str, Any], shown: str, text: str = "") 
         max_record_bytes=max_bytes,
         renderer=renderer,
         repo_url=str(settings.get("repo_url", "")),
+        builder=builder,
     )
