@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from adrgen import __version__
-from adrgen.config import RENDERER_KINDS, Config, load_config
+from adrgen.config import BUILDERS, RENDERER_KINDS, Config, load_config
 from adrgen.errors import AdrgenError, display_path
 from adrgen.pipeline import discover_records, load_decisions, render_diagrams
 from adrgen.progress_bar import ProgressBar, wants_bar
@@ -142,6 +142,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
                 strict=args.strict,
                 renderer=args.renderer,
                 progress=bar,
+                builder=args.builder,
             )
     console.info(f"adrgen: {built.summary}")
     if built.failures:
@@ -154,7 +155,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, console: Console) -> int:
-    """Preview the site with live reload (wraps mkdocs serve)."""
+    """Preview the site with live reload (wraps mkdocs serve, or zensical serve)."""
     from adrgen.site import builders as site
 
     config = _config(args)
@@ -165,6 +166,7 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
             dev_addr=args.dev_addr,
             renderer=args.renderer,
             open_in_browser=args.open,
+            builder=args.builder,
         )
     return EXIT_OK
 
@@ -323,12 +325,21 @@ def build_parser() -> argparse.ArgumentParser:
     build = command(
         "build",
         "Render diagrams/ and build the site into site/ (atomically), with MkDocs and the "
-        "adrgen plugin.",
+        "adrgen plugin, or with Zensical.",
         "adrgen build                       # diagrams/ + site/\n"
         "  adrgen build --strict              # fail on any MkDocs warning\n"
+        "  adrgen build --builder zensical    # the same site, built by Zensical\n"
         "  adrgen build --pages-only build/docs  # just the pages, for a plugin-less builder",
     )
-    build.add_argument("--strict", action="store_true", help="fail on MkDocs warnings")
+    build.add_argument(
+        "--strict", action="store_true", help="fail on warnings (MkDocs' or Zensical's)"
+    )
+    build.add_argument(
+        "--builder",
+        choices=BUILDERS,
+        help="what builds the site (default: builder in adrgen.toml, else mkdocs); zensical "
+        "needs pip install 'adrgen[zensical]'",
+    )
     build.add_argument(
         "--pages-only",
         metavar="DIR",
@@ -346,8 +357,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = command(
         "serve",
-        "Preview the site with live reload (mkdocs serve): editing a record or a template rebuilds it.",
-        "adrgen serve\n  adrgen serve --dev-addr 127.0.0.1:8001",
+        "Preview the site with live reload (mkdocs serve, or zensical serve): editing a record "
+        "or a template rebuilds it.",
+        "adrgen serve\n  adrgen serve --dev-addr 127.0.0.1:8001\n  adrgen serve --builder zensical",
+    )
+    serve.add_argument(
+        "--builder",
+        choices=BUILDERS,
+        help="what serves the site (default: builder in adrgen.toml, else mkdocs)",
     )
     serve.add_argument(
         "--dev-addr", metavar="IP:PORT", help="address to serve on (default: 127.0.0.1:8000)"

@@ -50,6 +50,9 @@ IMPORT_SECTION_PARTS = (
 IMPORT_PHRASE_PARTS = ("chosen_option", "good", "bad", "neutral")
 #: How ``import`` reads a date such as 05/02/2018 whose day and month could be swapped.
 DATE_ORDERS = ("auto", "day-first", "month-first")
+#: What builds the site for ``adrgen build`` and ``adrgen serve``: MkDocs with the adrgen
+#: plugin, or Zensical (Material's successor) on a docs folder adrgen writes for it.
+BUILDERS = ("mkdocs", "zensical")
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ class Config:
     import_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: ``[import] date_order``: auto (decided per folder, and reported), day-first, month-first.
     import_date_order: str = "auto"
+    #: What ``adrgen build`` and ``adrgen serve`` build the site with (:data:`BUILDERS`).
+    builder: str = "mkdocs"
 
     @property
     def rules(self) -> RecordRules:
@@ -115,6 +120,7 @@ _TOP_KEYS = {
     "renderer",
     "repo_url",
     "import",
+    "builder",
 }
 _RENDERER_KEYS = {f.name for f in fields(RendererConfig)}
 _IMPORT_KEYS = ("date_order", "phrases", "sections")
@@ -214,6 +220,10 @@ def _build(root: Path, settings: Mapping[str, Any], shown: str, text: str = "") 
         bad("max_record_bytes", "must be a positive number of bytes")
         max_bytes = DEFAULT_MAX_BYTES
     import_settings = _import_settings(settings.get("import", {}), bad)
+    builder = settings.get("builder", "mkdocs")
+    if not isinstance(builder, str) or builder not in BUILDERS:
+        bad("builder", f"{builder!r} is not one of: {', '.join(BUILDERS)}")
+        builder = "mkdocs"
     if problems:
         raise ValidationFailed(problems)
 
@@ -235,6 +245,7 @@ def _build(root: Path, settings: Mapping[str, Any], shown: str, text: str = "") 
         import_sections=import_settings.sections,
         import_phrases=import_settings.phrases,
         import_date_order=import_settings.date_order,
+        builder=builder,
     )
 
 

@@ -21,6 +21,12 @@ reaches PlantUML, :func:`guard` checks every line of it:
 * one diagram per block: ``@start…``/``@end…`` only around the whole block (a stray
   ``@enduml`` would desynchronise PlantUML's ``-pipe`` batch).
 
+A fence takes plantuml-markdown's options on its opening line (:func:`parse_options`):
+```` ```plantuml format="svg" classes="a b" alt="…" title="…" width="50%" height="9em"
+source="parts/x.puml" ````. Their values are untrusted text, escaped wherever they are
+written; ``width``/``height`` must be CSS lengths; ``source=`` names a file that is read
+like an ``!include`` (inside the repository only, size-limited, guarded in turn).
+
 Every guarded block of a build is rendered in the same PlantUML process as the records'
 diagrams when any of those is stale (:class:`Piggyback`), else in one process of its own, and
 only when the content-hash cache (``.adrgen-cache/svg``) does not have it already.
@@ -29,6 +35,8 @@ only when the content-hash cache (``.adrgen-cache/svg``) does not have it alread
 from __future__ import annotations
 
 import base64
+import dataclasses
+import difflib
 import hashlib
 import re
 from collections.abc import Sequence
@@ -75,15 +83,257 @@ _IMAGE_TYPES = {
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a block is written, for messages: the file, and the line of its first text line."""
+    """Where a block is written, for messages: the file, the line of its first text line,
+    the column of its fence (and text), and the column where the fence's options start."""
 
     path: Path
     line: int
     field: str = ""
+    column: int = 1
+    #: Column of the first character after the fence's backticks; 0 when unknown.
+    info_column: int = 0
 
-    def problem(self, offset: int, message: str) -> Problem:
-        """A problem ``offset`` lines into the block."""
-        return Problem(display_path(self.path), self.line + offset, 1, self.field, message)
+    def problem(self, offset: int, message: str, column: int | None = None) -> Problem:
+        """A problem ``offset`` lines into the block (-1: the fence line)."""
+        where = self.column if column is None else column
+        return Problem(display_path(self.path), self.line + offset, where, self.field, message)
+
+    def option_problem(self, index: int, message: str) -> Problem:
+        """A problem on the fence line, ``index`` characters into its options."""
+        start = self.info_column or self.column + 3
+        return self.problem(-1, message, start + index)
+
+
+# ---------------------------------------------------------------------------------------------
+# The fence's options, in plantuml-markdown's syntax
+
+#: Fence languages that mean a diagram: plantuml-markdown's three, and adrgen's ``puml``.
+_LANGUAGE = re.compile(
+    r"[ \t]*\{?[ \t]*\.?(?P<lang>c4plantuml|plantuml|puml|uml)(?=[ \t}]|$)", re.IGNORECASE
+)
+#: plantuml-markdown's options, in the order its own pattern expects them (adrgen takes any).
+OPTION_NAMES = ("id", "format", "classes", "alt", "title", "width", "height", "source")
+#: Longest option text read: the parser tries every closing quote, as plantuml-markdown's
+#: lazy pattern does, and an unbounded line must not cost unbounded time.
+MAX_OPTIONS_CHARS = 2000
+_OPTION_NAME = re.compile(r"[A-Za-z_][\w-]*")
+#: What messages quote: the text that could not be read, an unquoted value.
+_WORD = re.compile(r"[^\s}]{1,40}")
+_VALUE = re.compile(r"[^\s\"'}]{1,40}")
+#: A CSS length or percentage, nothing else: the value is written into a style attribute.
+_LENGTH = re.compile(
+    r"(?:\d{1,6}(?:\.\d{1,4})?|\.\d{1,4})(?:px|%|em|rem|ex|ch|vw|vh|vmin|vmax|cm|mm|in|pt|pc)|0",
+    re.IGNORECASE,
+)
+_NAME_TOKEN = re.compile(r"[\w-]+")
+
+
+@dataclass(frozen=True)
+class BlockOptions:
+    """A fence's options, validated. ``alt`` and ``title`` are text, escaped where written."""
+
+    #: As asked: ``png``, ``svg``, ``svg_object``, ``svg_inline``, ``txt`` or anything else.
+    #: adrgen draws every block as an SVG picture (see the README), so it changes nothing.
+    format: str = "svg"
+    classes: tuple[str, ...] = ()
+    alt: str = ""
+    title: str = ""
+    width: str = ""
+    height: str = ""
+    id: str = ""
+    source: str = ""
+    #: Where ``source=`` stands in the options, for messages.
+    source_index: int = 0
+
+    @property
+    def style(self) -> str:
+        """The inline style plantuml-markdown gives a sized picture (``max-width:50%``)."""
+        parts = [f"max-width:{self.width}"] if self.width else []
+        parts += [f"max-height:{self.height}"] if self.height else []
+        return ";".join(parts)
+
+
+def plantuml_options(info: str) -> str | None:
+    """The options part of a fence's info string when it opens a PlantUML diagram, else None.
+
+    ``info`` is what follows the fence characters: ``plantuml``, ``uml``, ``c4plantuml`` and
+    ``puml``, any case, optionally as ``{.plantuml …}``; then the options.
+    """
+    match = _LANGUAGE.match(info)
+    return info[match.end() :] if match else None
+
+
+def _skip(text: str, position: int) -> int:
+    """The position of the first character from ``position`` on that is not a space or tab."""
+    while position < len(text) and text[position] in " \t":
+        position += 1
+    return position
+
+
+def _scan(text: str) -> list[tuple[str, int, int, int]] | None:
+    """``name="value"`` pairs as (name, name index, value start, value end); None if the
+    text is not a list of them, optionally closed by ``}``.
+
+    A value ends at the first closing quote after which the rest still reads as options,
+    like plantuml-markdown's lazy ``.*?``: ``alt="a "b" c"`` is the value ``a "b" c``.
+    Solved from the right, once per position, so no line costs more than quadratic time.
+    """
+    solved: dict[int, bool] = {}
+    steps: dict[int, tuple[tuple[str, int, int, int], int]] = {}
+
+    def solve(position: int) -> bool:
+        # True when the options from `position` on parse; their first pair goes in `steps`.
+        if position in solved:
+            return solved[position]
+        solved[position] = False
+        at = _skip(text, position)
+        if at == len(text) or (text[at] == "}" and not text[at + 1 :].strip(" \t")):
+            solved[position] = True
+            return True
+        name = _OPTION_NAME.match(text, at)
+        if not name:
+            return False
+        cursor = _skip(text, name.end())
+        if cursor >= len(text) or text[cursor] != "=":
+            return False
+        cursor = _skip(text, cursor + 1)
+        if cursor >= len(text) or text[cursor] not in "\"'":
+            return False
+        quote = text[cursor]
+        close = text.find(quote, cursor + 1)
+        while close != -1:
+            if solve(close + 1):
+                steps[position] = ((name[0], at, cursor + 1, close), close + 1)
+                solved[position] = True
+                return True
+            close = text.find(quote, close + 1)
+        return False
+
+    # Every position a value can end after, from the right: each `solve` then finds the
+    # positions it asks about solved already, and the recursion stays one level deep.
+    for index in range(len(text) - 1, -1, -1):
+        if text[index] in "\"'":
+            solve(index + 1)
+    if not solve(0):
+        return None
+    pairs = []
+    position = 0
+    while position in steps:
+        pair, position = steps[position]
+        pairs.append(pair)
+    return pairs
+
+
+def _syntax_error(text: str) -> tuple[int, str]:
+    """Where and why ``text`` is not a list of ``name="value"`` options (for messages)."""
+    position = 0
+    while True:
+        at = _skip(text, position)
+        if at >= len(text):
+            break
+        if text[at] == "}":
+            if not text[at + 1 :].strip():
+                break
+            return _skip(text, at + 1), f"unexpected {text[at + 1 :].strip()!r} after '}}'"
+        name = _OPTION_NAME.match(text, at)
+        if not name:
+            token = _WORD.match(text, at)
+            shown = token[0] if token else text[at]
+            return at, f'unexpected {shown!r} in the fence\'s options; write name="value"'
+        cursor = _skip(text, name.end())
+        if cursor >= len(text) or text[cursor] != "=":
+            return at, f'option {name[0]!r} needs a value: {name[0]}="…"'
+        cursor = _skip(text, cursor + 1)
+        if cursor >= len(text) or text[cursor] not in "\"'":
+            token = _VALUE.match(text, cursor)
+            value = token[0] if token else "…"
+            return at, f'option {name[0]!r}: put its value in quotes: {name[0]}="{value}"'
+        quote = text[cursor]
+        close = text.find(quote, cursor + 1)
+        if close == -1:
+            return cursor, f"option {name[0]!r}: its value has no closing {quote}"
+        # The closing quote that ends a value most often: the one before a space, a '}' or
+        # the end of the line.
+        while close + 1 < len(text) and text[close + 1] not in " \t}":
+            following = text.find(quote, close + 1)
+            if following == -1:
+                break
+            close = following
+        position = close + 1
+    return 0, "cannot read the fence's options"
+
+
+def parse_options(text: str) -> tuple[BlockOptions, list[tuple[int, str]]]:
+    """A fence's options (the info string after ``plantuml``), and what is wrong with them.
+
+    plantuml-markdown's syntax: ``name="value"`` or ``name='value'``, separated by spaces,
+    optionally followed by ``}``. Unlike plantuml-markdown (whose pattern then silently stops
+    seeing a diagram at all), adrgen takes the options in any order, and reports unknown,
+    repeated, unquoted or invalid ones. Each problem is (index into ``text``, message).
+    """
+    if len(text) > MAX_OPTIONS_CHARS:
+        return BlockOptions(), [
+            (0, f"the fence's options are longer than {MAX_OPTIONS_CHARS} characters")
+        ]
+    pairs = _scan(text)
+    if pairs is None:
+        return BlockOptions(), [_syntax_error(text)]
+    problems: list[tuple[int, str]] = []
+    values: dict[str, str] = {}
+    where: dict[str, int] = {}
+    for name, index, start, end in pairs:
+        if name not in OPTION_NAMES:
+            close = difflib.get_close_matches(name.lower(), OPTION_NAMES, n=1, cutoff=0.6)
+            hint = (
+                f"; did you mean {close[0]!r}?"
+                if close
+                else f"; known options: {', '.join(OPTION_NAMES)}"
+            )
+            problems.append((index, f"unknown option {name!r}{hint}"))
+            continue
+        if name in values:
+            problems.append((index, f"option {name!r} is given twice"))
+            continue
+        values[name] = text[start:end]
+        where[name] = index
+    text_of = {name: " ".join(value.split()) for name, value in values.items()}
+    # Never an error: plantuml-markdown draws a format it does not know as its default.
+    image_format = text_of.get("format", "").lower() or "svg"
+    sizes: dict[str, str] = {}
+    for name in ("width", "height"):
+        if name in values:
+            if _LENGTH.fullmatch(text_of[name]):
+                sizes[name] = text_of[name].lower()
+            else:
+                message = f"{name} {values[name]!r} is not a CSS length or percentage (e.g. 300px, 20em, 50%)"
+                problems.append((where[name], message))
+    classes = tuple(dict.fromkeys(text_of.get("classes", "").split()))
+    if any(not _NAME_TOKEN.fullmatch(c) for c in classes):
+        message = (
+            f"classes {values['classes']!r}: a class name holds only letters, digits, '-' and '_'"
+        )
+        problems.append((where["classes"], message))
+        classes = ()
+    identifier = values.get("id", "")
+    if "id" in values and not _NAME_TOKEN.fullmatch(identifier):
+        message = f"id {identifier!r}: an id holds only letters, digits, '-' and '_'"
+        problems.append((where["id"], message))
+        identifier = ""
+    source = values.get("source", "").strip()
+    if "source" in values and not source:
+        problems.append((where["source"], 'source is empty; name a file: source="parts/x.puml"'))
+    options = BlockOptions(
+        format=image_format,
+        classes=classes,
+        alt=text_of.get("alt", ""),
+        title=text_of.get("title", ""),
+        width=sizes.get("width", ""),
+        height=sizes.get("height", ""),
+        id=identifier,
+        source=source,
+        source_index=where.get("source", 0),
+    )
+    return options, problems
 
 
 class _Guard:
@@ -91,12 +341,17 @@ class _Guard:
         self.root = root.resolve()
         self.origin = origin
         self.problems: list[Problem] = []
+        #: Column for problems on the fence line (``source=``'s, when a block has one).
+        self.fence_column: int | None = None
 
     def fail(self, offset: int, message: str) -> None:
-        self.problems.append(self.origin.problem(offset, message))
+        column = self.fence_column if offset < 0 else None
+        self.problems.append(self.origin.problem(offset, message, column))
 
-    def inside(self, base: Path, name: str, offset: int, what: str) -> Path | None:
-        """Resolve ``name`` against ``base``; None (and a problem) unless it is in the repo."""
+    def inside(self, base: Path | Sequence[Path], name: str, offset: int, what: str) -> Path | None:
+        """Resolve ``name`` against ``base`` (the first folder of several that has it);
+        None (and a problem) unless it is a file in the repo."""
+        bases = [base] if isinstance(base, Path) else list(base)
         if _SCHEME.match(name) or name.startswith("//"):
             self.fail(offset, f"{what} {name!r} is a URL; only files inside the repository")
             return None
@@ -106,14 +361,20 @@ class _Guard:
         if name.startswith(("/", "~")):
             self.fail(offset, f"{what} {name!r} is absolute; use a path relative to this file")
             return None
-        path = (base / name).resolve()
-        if not path.is_relative_to(self.root):
+        inside = False
+        for folder in bases:
+            path = (folder / name).resolve()
+            if path.is_relative_to(self.root):
+                if path.is_file():
+                    return path
+                inside = True
+        if not inside:
             self.fail(offset, f"{what} {name!r} is outside the repository")
-            return None
-        if not path.is_file():
+        elif len(bases) > 1:
+            self.fail(offset, f"{what} {name!r}: no such file here or at the repository root")
+        else:
             self.fail(offset, f"{what} {name!r}: no such file")
-            return None
-        return path
+        return None
 
     def lines(
         self, text: str, base: Path, anchor: int, depth: int, seen: tuple[Path, ...]
@@ -235,44 +496,126 @@ class _Guard:
         return self.lines("\n".join(body), path.parent, where, depth + 1, (*seen, path))
 
 
+def _lines_of(text: str) -> tuple[list[str], int]:
+    """The lines of ``text`` without empty lines around them, and how many were left off
+    before (so a problem still names its line)."""
+    text = text.replace("\r\n", "\n")
+    stripped = text.lstrip("\n")
+    return stripped.rstrip("\n").split("\n"), len(text) - len(stripped)
+
+
+def _frame(lines: list[str]) -> tuple[str, list[str], bool, list[tuple[int, str]]]:
+    """``@start…``/``@end…`` split off: the kind, the lines inside, whether they framed the
+    lines, and what is wrong (index of the line, message)."""
+    markers = [(i, m) for i, line in enumerate(lines) if (m := _START_END.match(line))]
+    if not markers:
+        return "uml", lines, False, []
+    first_index, first = markers[0]
+    last_index, last = markers[-1]
+    framed = (
+        len(markers) == 2
+        and first_index == 0
+        and last_index == len(lines) - 1
+        and first["what"].lower() == "start"
+        and last["what"].lower() == "end"
+        and first["kind"].lower() == last["kind"].lower()
+    )
+    if not framed:
+        message = "a block holds one diagram: @start…/@end… only on its first and last lines"
+        return "uml", lines, False, [(first_index, message)]
+    if first["kind"].lower() not in _KINDS:
+        message = (
+            f"@start{first['kind']} is not supported; use @startuml, @startmindmap or @startgantt"
+        )
+        return "uml", lines, False, [(0, message)]
+    return first["kind"].lower(), lines[1:-1], True, []
+
+
+def _guard_text(checker: _Guard, source: str, base_dir: Path) -> tuple[str, list[str]]:
+    """A block's own text checked (problems kept by ``checker``): its kind and its lines."""
+    lines, skipped = _lines_of(source)
+    kind, inner, framed, problems = _frame(lines)
+    for index, message in problems:
+        checker.fail(skipped + index, message)
+    body = checker.lines("\n".join(inner), base_dir, skipped + int(framed), 0, ())
+    return kind, body
+
+
+def _guard_source(checker: _Guard, name: str, body: str, base_dir: Path) -> tuple[str, list[str]]:
+    """The diagram of a fence with ``source=``: the file, read like an ``!include``.
+
+    plantuml-markdown hands PlantUML the file's text followed by the block's own: after a
+    file framed by ``@startuml``…``@enduml`` PlantUML ignores that text, so adrgen drops it;
+    a file without the frame (shared skinparams, say) is followed by the block's text.
+    Every problem in the file points at the fence line, as an include's do.
+    """
+    path = checker.inside([base_dir, checker.root], name, -1, "source")
+    if path is None:
+        return "uml", []
+    try:
+        if path.stat().st_size > MAX_INCLUDE_BYTES:
+            checker.fail(-1, f"source {name!r} is larger than {MAX_INCLUDE_BYTES} bytes")
+            return "uml", []
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        checker.fail(-1, f"source {name!r}: cannot read: {exc}")
+        return "uml", []
+    lines, _skipped = _lines_of(text)
+    kind, inner, framed, problems = _frame(lines)
+    for _index, message in problems:
+        checker.fail(-1, f"source {name!r}: {message}")
+    head = checker.lines("\n".join(inner), path.parent, -1, 1, (path,))
+    if framed or not body.strip():
+        return kind, head
+    kind, tail = _guard_text(checker, body, base_dir)
+    return kind, head + tail
+
+
+def _framed_text(kind: str, lines: list[str]) -> str:
+    return "\n".join([f"@start{kind}", *lines, f"@end{kind}"]) + "\n"
+
+
 def guard(source: str, *, base_dir: Path, root: Path, origin: Origin) -> str:
     """A block made safe to hand to PlantUML, framed by ``@startuml``…``@enduml``.
 
     Raises :class:`ValidationFailed` with one problem per offending line.
     """
-    text = source.replace("\r\n", "\n").strip("\n")
-    lines = text.split("\n")
     checker = _Guard(root, origin)
-    markers = [(i, m) for i, line in enumerate(lines) if (m := _START_END.match(line))]
-    kind = "uml"
-    if markers:
-        first_index, first = markers[0]
-        last_index, last = markers[-1]
-        framed = (
-            len(markers) == 2
-            and first_index == 0
-            and last_index == len(lines) - 1
-            and first["what"].lower() == "start"
-            and last["what"].lower() == "end"
-            and first["kind"].lower() == last["kind"].lower()
-        )
-        if not framed:
-            checker.fail(
-                markers[0][0],
-                "a block holds one diagram: @start…/@end… only on its first and last lines",
-            )
-        elif first["kind"].lower() not in _KINDS:
-            checker.fail(
-                0,
-                f"@start{first['kind']} is not supported; use @startuml, @startmindmap or @startgantt",
-            )
-        else:
-            kind = first["kind"].lower()
-            lines = lines[1:-1]
-    body = checker.lines("\n".join(lines), base_dir, 0 if not markers else 1, 0, ())
+    kind, body = _guard_text(checker, source, base_dir)
     if checker.problems:
         raise ValidationFailed(checker.problems)
-    return "\n".join([f"@start{kind}", *body, f"@end{kind}"]) + "\n"
+    return _framed_text(kind, body)
+
+
+@dataclass(frozen=True)
+class FencedBlock:
+    """A fence as collected: its guarded source (the key of its drawing) and its options."""
+
+    source: str
+    options: BlockOptions
+
+
+def guard_fence(body: str, info: str, *, base_dir: Path, root: Path, origin: Origin) -> FencedBlock:
+    """A fence's options read and its diagram guarded (from ``source=`` when it names one).
+
+    ``info`` is the fence's text after its backticks (``plantuml alt="…"``). Raises
+    :class:`ValidationFailed` with every problem: the options' on the fence line, each at
+    its option (``origin.info_column``); the diagram's like :func:`guard`'s.
+    """
+    text = plantuml_options(info)
+    skipped = len(info) - len(text) if text is not None else 0
+    options, wrong = parse_options(text or "")
+    checker = _Guard(root, origin)
+    checker.problems.extend(origin.option_problem(skipped + i, message) for i, message in wrong)
+    if options.source:
+        checker.fence_column = (origin.info_column or origin.column + 3) + skipped
+        checker.fence_column += options.source_index
+        kind, lines = _guard_source(checker, options.source, body, base_dir)
+    else:
+        kind, lines = _guard_text(checker, body, base_dir)
+    if checker.problems:
+        raise ValidationFailed(checker.problems)
+    return FencedBlock(_framed_text(kind, lines), options)
 
 
 @dataclass(frozen=True)
@@ -285,6 +628,8 @@ class BlockDiagram:
     #: PlantUML's error, and the place in the page's source that it concerns.
     error: str = ""
     problem: Problem | None = None
+    #: How the fence that shows it asked for it to be shown (alt, classes, size…).
+    options: BlockOptions = BlockOptions()
 
     @property
     def asset(self) -> str:
@@ -303,11 +648,13 @@ class PlantumlBlocks:
         self._done: dict[str, BlockDiagram] = {}
         self.warnings: list[str] = []
 
-    def add(self, source: str, *, base_dir: Path, origin: Origin) -> str:
-        """Guard a block and remember it for rendering; returns the guarded source."""
-        safe = guard(source, base_dir=base_dir, root=self.root, origin=origin)
-        self._origins.setdefault(safe, origin)
-        return safe
+    def add(self, source: str, *, base_dir: Path, origin: Origin, info: str = "") -> FencedBlock:
+        """Guard a block with its fence's options (``info``: the fence's text after its
+        backticks, see :func:`guard_fence`) and remember it for rendering. Blocks that draw
+        the same diagram are drawn once, whatever their options."""
+        block = guard_fence(source, info, base_dir=base_dir, root=self.root, origin=origin)
+        self._origins.setdefault(block.source, origin)
+        return block
 
     def __len__(self) -> int:
         return len(self._origins)
@@ -361,9 +708,10 @@ class PlantumlBlocks:
         """Where each block that PlantUML could not draw is written, and why."""
         return sorted(d.problem for d in self._done.values() if d.problem is not None)
 
-    def get(self, source: str) -> BlockDiagram:
-        """The result for a guarded source (after :meth:`resolve`)."""
-        return self._done.get(source) or BlockDiagram(source=source)
+    def get(self, source: str, options: BlockOptions | None = None) -> BlockDiagram:
+        """The result for a guarded source (after :meth:`resolve`), shown with ``options``."""
+        diagram = self._done.get(source) or BlockDiagram(source=source)
+        return dataclasses.replace(diagram, options=options) if options else diagram
 
 
 class Piggyback:

@@ -1,4 +1,5 @@
-"""``adrgen build`` and ``adrgen serve``: the site, built by MkDocs with the adrgen plugin.
+"""``adrgen build`` and ``adrgen serve``: the site, built by MkDocs with the adrgen plugin,
+or by Zensical (``builder = "zensical"``, see :mod:`adrgen.site.zensical`).
 
 ``build`` runs MkDocs in-process into a private folder under ``.adrgen-cache/`` and then
 swaps it into ``site/`` whole (:func:`adrgen.output.replace_dir`), so ``site/`` is always
@@ -112,15 +113,25 @@ def build_site(
     strict: bool = False,
     renderer: str | None = None,
     progress: Progress | None = None,
+    builder: str | None = None,
 ) -> BuiltSite:
     """Render diagrams and build the site with MkDocs, then swap it into place atomically.
 
     ``progress`` is told ``(done, total)`` as the PlantUML batch's diagrams come back. A
     diagram PlantUML cannot draw does not stop the build (its page shows the error; MkDocs
-    logs a warning, which ``strict`` turns into a failure). Raises :class:`AdrgenError` on
-    any failure, leaving the previous site as it was.
+    logs a warning, which ``strict`` turns into a failure). ``builder`` (default: the
+    project's ``builder`` setting) may be ``"zensical"``: the same pages, built by Zensical.
+    Raises :class:`AdrgenError` on any failure, leaving the previous site as it was.
     """
     path = mkdocs_file(config, config_file)
+    if (builder or config.builder) == "zensical":
+        from adrgen.site import zensical
+
+        built = zensical.build(
+            config, path, site_dir=site_dir, strict=strict, renderer=renderer, progress=progress
+        )
+        summary = f"{len(built.content.decisions)} decision(s), {built.content.render.summary()}"
+        return BuiltSite(built.path, summary, len(built.content.failures))
     mk = _load_mkdocs(path, strict=strict)
     plugins = mk["plugins"]
     if "adrgen" not in plugins:
@@ -135,9 +146,7 @@ def build_site(
         plugin.config.renderer = renderer
     plugin.progress = progress
     target = (site_dir or Path(mk["site_dir"])).resolve()
-    for protected in (config.root, config.decisions_dir, config.diagrams_dir, config.templates_dir):
-        if target == protected.resolve() or protected.resolve().is_relative_to(target):
-            raise OutputError(f"refusing to build the site into {display_path(target)}")
+    check_site_target(config, target)
     # One build at a time per repository: a second one fails at once with a clear message
     # instead of racing this one for diagrams/ and site/.
     with repository_lock(config.cache_dir):
@@ -147,6 +156,13 @@ def build_site(
         return BuiltSite(path, "", 0)
     summary = f"{len(content.decisions)} decision(s), {content.render.summary()}"
     return BuiltSite(path, summary, len(content.failures))
+
+
+def check_site_target(config: Config, target: Path) -> None:
+    """Refuse to build a site over the project or any of its sources."""
+    for protected in (config.root, config.decisions_dir, config.diagrams_dir, config.templates_dir):
+        if target == protected.resolve() or protected.resolve().is_relative_to(target):
+            raise OutputError(f"refusing to build the site into {display_path(target)}")
 
 
 def _build_locked(mk: Any, plugins: Any, config: Config, target: Path) -> Path:
@@ -203,12 +219,23 @@ def serve_site(
     dev_addr: str | None = None,
     renderer: str | None = None,
     open_in_browser: bool = False,
+    builder: str | None = None,
 ) -> None:
-    """Run ``mkdocs serve`` on the project (blocks until interrupted)."""
+    """Run ``mkdocs serve`` on the project, or ``zensical serve`` on the docs folder adrgen
+    keeps up to date for it (``builder``; default: the project's setting). Blocks until
+    interrupted."""
+    path = mkdocs_file(config, config_file)
+    if (builder or config.builder) == "zensical":
+        from adrgen.site import zensical
+
+        zensical.serve(
+            config, path, dev_addr=dev_addr, renderer=renderer, open_in_browser=open_in_browser
+        )
+        return
+
     from mkdocs.commands.serve import serve
     from mkdocs.exceptions import MkDocsException
 
-    path = mkdocs_file(config, config_file)
     if renderer:
         # serve() reloads mkdocs.yml on every rebuild; the environment reaches each reload.
         os.environ["ADRGEN_RENDERER"] = renderer

@@ -20,6 +20,12 @@ forgets a filter shows a stray backslash, never live markup.
 
 Jinja syntax in a record (``{{ 7*7 }}``) is harmless here by construction: record text is a
 value handed to templates, never template source, and nothing downstream evaluates it.
+
+```plantuml fences are found here too (:func:`find_plantuml_fences`), at any depth of lists,
+blockquotes and admonitions, and replaced in place by one line that keeps the structure
+around them (:class:`PlantumlFence`): HTML for a record field, Markdown for a hand-written
+page (:func:`markdown_image`, which MkDocs links right), or a warning as one line of HTML
+whose text cannot be read as Markdown (:func:`inline_html`).
 """
 
 from __future__ import annotations
@@ -29,11 +35,15 @@ import re
 import secrets
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import markdown
 import nh3
+from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from adrgen.diagrams.fenced import BlockOptions, plantuml_options
 
 #: Control characters are never meaningful in a record, and Python-Markdown uses \x02/\x03
 #: for its internal placeholders: a record must not be able to forge one.
@@ -177,68 +187,271 @@ def sanitize_html(fragment: str) -> str:
     return _CLEANER.clean(fragment)
 
 
-#: Called for each ```plantuml fence of a field: its source and the 0-based line of the fence
-#: inside the field. Returns trusted HTML for the diagram.
-DiagramHook = Callable[[str, int], str]
+# ---------------------------------------------------------------------------------------------
+# ```plantuml fences, wherever the Markdown nests them
 
-_FENCE_OPEN = re.compile(
-    r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*\{?[ \t]*\.?(?P<lang>plantuml|puml)\b[^\n`]*$",
-    re.IGNORECASE,
+#: Called for each ```plantuml fence of a field. Returns trusted HTML for the diagram.
+DiagramHook = Callable[["PlantumlFence"], str]
+
+#: Container-block openers of Python-Markdown's admonitions and pymdownx's details and tabs,
+#: after any blockquote markers and indentation: their content is indented by four spaces.
+_INDENTED_BLOCK = re.compile(
+    r"^(?P<lead>(?:[ \t]*>)*[ \t]*)"
+    r"(?:!!! ?[\w-]+(?: +[\w-]+)*(?: +\".*?\")?"
+    r"|\?{3}\+? ?(?:(?:[\w-]+(?: +[\w-]+)*?)?(?: +\".*?\")|[\w-]+(?: +[\w-]+)*?)"
+    r"|={3}(?:\+|\+!|!\+|!)? +\".*?\")"
+    r" *$"
 )
+#: Cheap test that a text may hold a diagram fence at all, before it is parsed.
+_MAYBE_FENCE = re.compile(
+    r"(?:`{3}|~{3})[ \t]*\{?[ \t]*\.?(?:c4plantuml|plantuml|puml|uml)|::uml::", re.I
+)
+_LINE_BREAKS = re.compile(r"\r\n?")
+
+_parser_lock = threading.Lock()
+_parser: MarkdownIt | None = None
 
 
-def find_plantuml_fences(text: str) -> list[tuple[int, int, str]]:
-    """Top-level ```plantuml fences: (first line, line after the closing fence, source).
+def _block_parser() -> MarkdownIt:
+    global _parser
+    with _parser_lock:
+        if _parser is None:
+            # CommonMark's block structure only: lists, blockquotes, fences, indented code,
+            # HTML blocks. Inline parsing is not needed to find fences.
+            parser = MarkdownIt("commonmark").disable(["inline", "text_join"], ignoreInvalid=True)
+            parser.parse("")  # its rule chains are compiled on first use: here, under the lock
+            _parser = parser
+        return _parser
 
-    Lines are 0-based indices into ``text.split("\\n")``. A fence left open runs to the end,
-    as CommonMark has it.
+
+@dataclass(frozen=True)
+class PlantumlFence:
+    """A ```plantuml fence: where it stands, what it says, and what precedes it on its line.
+
+    ``start`` and ``stop`` are 0-based line indices into ``text.split("\\n")`` (``stop`` is
+    the line after the closing fence). ``body`` has the container's indentation and ``>``
+    markers taken off. ``info`` is what follows the fence's three backticks (or tildes):
+    ``plantuml`` and the options. A ``::uml::`` block is a fence too, its ``info`` ``uml``
+    and the options.
     """
-    lines = text.split("\n")
+
+    start: int
+    stop: int
+    body: str
+    info: str
+    #: What precedes the fence characters on their line: indentation, ``>``, a list marker.
+    lead: str
+    #: An empty line inside the same container: ``""``, or ``">"`` in a blockquote.
+    blank: str
+    #: Whether an empty line goes before / after the replacement, so that it is a block of
+    #: its own and the list, quote or admonition around it stays whole.
+    space_before: bool
+    space_after: bool
+    #: 1-based column of ``info``'s first character on the fence line, for messages.
+    info_column: int
+
+    @property
+    def column(self) -> int:
+        """1-based column of the fence characters."""
+        return len(self.lead) + 1
+
+    def replacement(self, line: str) -> list[str]:
+        """The lines that replace the fence: ``line`` (one line of Markdown or HTML) at the
+        fence's place in its list, quote or admonition."""
+        out = [self.blank] if self.space_before else []
+        out.append(self.lead + line)
+        if self.space_after:
+            out.append(self.blank)
+        return out
+
+
+def _is_blank(line: str) -> bool:
+    return not line.strip(" \t>")
+
+
+def find_plantuml_fences(text: str, *, admonitions: bool = True) -> list[PlantumlFence]:
+    """Every ```plantuml fence of a Markdown text, at any depth of lists and blockquotes,
+    and (with ``admonitions``) inside ``!!!`` admonitions, ``???`` details and ``===`` tabs.
+
+    The structure is CommonMark's, read by markdown-it-py: a fence inside another code block
+    (fenced or indented) is code, not a diagram. As in plantuml-markdown, a diagram fence is
+    exactly three backticks or tildes: a longer fence (````` ````plantuml `````) is how a page
+    shows PlantUML source as code. A fence left open runs to the end of its container, as
+    CommonMark has it. Admonitions are not CommonMark: each opening line is read as a list
+    item whose content, like an admonition's, is indented by four spaces. plantuml-markdown's
+    other syntax, ``::uml:: options`` … ``::end-uml::`` (same indentation), is found too,
+    outside code blocks.
+    """
+    if not _MAYBE_FENCE.search(text):
+        return []
+    original = _LINE_BREAKS.sub("\n", text).split("\n")
+    lines = list(original)
+    changed: set[int] = set()
+    if admonitions:
+        for index, line in enumerate(lines):
+            opener = _INDENTED_BLOCK.match(line)
+            if opener:
+                lines[index] = opener["lead"] + "-   item"
+                changed.add(index)
+    found: list[PlantumlFence] = []
+    #: Lines inside code blocks, raw HTML and the fences found, where no `::uml::` starts.
+    code: set[int] = set()
+    for token in _block_parser().parse("\n".join(lines)):
+        if token.map is None or token.type not in ("fence", "code_block", "html_block"):
+            continue
+        if token.type != "fence" or len(token.markup) != 3:
+            code.update(range(*token.map))
+            continue
+        start, stop = token.map
+        line = lines[start]
+        lead = line[: line.find(token.markup)]
+        options = line[len(lead) + 3 :]
+        if plantuml_options(options) is None:
+            code.update(range(start, stop))
+            continue
+        body = token.content.split("\n")
+        if body and body[-1] == "":
+            body.pop()
+        for index in changed:
+            # A line inside the fence that looked like an admonition: its own text back.
+            row = index - start - 1
+            if 0 <= row < len(body):
+                cut = len(lines[index]) - len(body[row])
+                if cut >= 0 and lines[index][:cut] == original[index][:cut]:
+                    body[row] = original[index][cut:]
+        found.append(_fence(original, start, stop, "\n".join(body), options, lead, len(lead) + 4))
+        code.update(range(start, stop))
+    found += _uml_blocks(original, code)
+    return sorted(found, key=lambda fence: fence.start)
+
+
+def _fence(
+    lines: list[str], start: int, stop: int, body: str, info: str, lead: str, info_column: int
+) -> PlantumlFence:
+    blank = ">" if ">" in lead else ""
+    # No empty line between a list marker and its item's first block.
+    opens_item = bool(lead.strip(" \t>"))
+    before = start > 0 and not _is_blank(lines[start - 1]) and not opens_item
+    after = stop < len(lines) and not _is_blank(lines[stop])
+    return PlantumlFence(start, stop, body, info, lead, blank, before, after, info_column)
+
+
+#: plantuml-markdown's other block syntax (Pelican's): ``::uml:: options`` … ``::end-uml::``.
+_UML_OPEN = re.compile(r"^(?P<lead>[ \t>]*)::uml::(?P<options>(?:[ \t].*)?)$")
+
+
+def _uml_blocks(lines: list[str], code: set[int]) -> list[PlantumlFence]:
+    """The ``::uml::`` blocks of a text, outside code blocks (``code``: their lines)."""
     found = []
     index = 0
     while index < len(lines):
-        match = _FENCE_OPEN.match(lines[index])
-        if not match:
+        opener = _UML_OPEN.match(lines[index]) if index not in code else None
+        if opener is None:
             index += 1
             continue
-        fence = match["fence"]
-        closing = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+        lead = opener["lead"]
+        closing = lead + "::end-uml::"
         end = index + 1
-        while end < len(lines) and not closing.match(lines[end]):
+        while end < len(lines) and lines[end].rstrip(" \t") != closing:
             end += 1
-        body = "\n".join(lines[index + 1 : end])
-        found.append((index, min(end + 1, len(lines)), body))
+        if end == len(lines):  # never closed: plantuml-markdown reads no block there either
+            index += 1
+            continue
+        body = [
+            line[len(lead) :] if line.startswith(lead) else line.lstrip(" \t>")
+            for line in lines[index + 1 : end]
+        ]
+        # `uml` before the options, so that they read like a fence's; the column of the
+        # options' first character stays that of the text after `::uml::`.
+        info = "uml" + opener["options"]
+        found.append(_fence(lines, index, end + 1, "\n".join(body), info, lead, len(lead) + 5))
         index = end + 1
     return found
+
+
+def replace_fences(
+    text: str, fences: list[PlantumlFence], replacement: Callable[[PlantumlFence], str]
+) -> str:
+    """``text`` with each fence replaced by ``replacement(fence)`` (one line) in its place."""
+    lines = _LINE_BREAKS.sub("\n", text).split("\n")
+    out: list[str] = []
+    cursor = 0
+    for fence in fences:
+        out.extend(lines[cursor : fence.start])
+        out.extend(fence.replacement(replacement(fence)))
+        cursor = fence.stop
+    out.extend(lines[cursor:])
+    return "\n".join(out)
+
+
+def _entities(text: str) -> str:
+    """Every character but letters, digits and spaces as a numeric character reference.
+
+    Text in a line of HTML or Markdown that Python-Markdown may read as a paragraph (inside
+    a list item, say): no character can start emphasis, a link, an attribute list or an
+    autolink, and a newline becomes ``&#10;``, so the line stays one line.
+    """
+    return "".join(c if c.isalnum() or c == " " else f"&#{ord(c)};" for c in text)
+
+
+def inline_html(fragment: str) -> str:
+    """Trusted HTML as one line that reads the same as an HTML block or inside a paragraph.
+
+    Python-Markdown takes raw HTML as a block only at the top level; inside a list item or
+    an admonition it reads the line as a paragraph, keeping the tags but reading the text
+    between them as Markdown. Text between tags is therefore written as entities.
+    """
+    parts = re.split(r"(<[^<>]*>)", fragment)
+    return "".join(
+        part if index % 2 else _entities(html.unescape(part)) for index, part in enumerate(parts)
+    )
+
+
+def markdown_image(target: str, options: BlockOptions, default_alt: str) -> str:
+    """A linked picture in Markdown, ``[![alt](target "title"){: …}](target)``, carrying a
+    fence's options. ``target`` must be a relative URL adrgen made (MkDocs rewrites it).
+
+    The alt and title are untrusted text, written as entities (nothing in them can end the
+    brackets or quotes). Classes, id and size need the attr_list extension, which adrgen's
+    MkDocs plugin turns on; they are validated names and CSS lengths (see
+    :func:`adrgen.diagrams.fenced.parse_options`), and written only when a fence asks.
+    """
+    alt = _entities(one_line(options.alt) or default_alt)
+    title = f' "{_entities(one_line(options.title))}"' if options.title else ""
+    attributes = [f".{name}" for name in options.classes]
+    if options.id:
+        attributes.append(f"#{options.id}")
+    if options.style:
+        # plantuml-markdown's sizing: the picture fills its box up to the given size.
+        attributes += ['width="100%"', f'style="{options.style}"']
+    attribute_list = "{: " + " ".join(attributes) + " }" if attributes else ""
+    return f"[![{alt}]({target}{title}){attribute_list}]({target})"
 
 
 def render_markdown(text: object, *, diagrams: DiagramHook | None = None) -> Markup:
     """A Markdown field as sanitised HTML in one block-level ``<div>``; empty text → ``""``.
 
-    ```plantuml fences are handed to ``diagrams`` and replaced by the HTML it returns (an
-    ``<img>`` of the rendered SVG, or the source under a warning); without a hook they stay
-    ordinary code blocks.
+    ```plantuml fences (also in lists and blockquotes) are handed to ``diagrams`` and
+    replaced by the HTML it returns (an ``<img>`` of the rendered SVG, or the source under a
+    warning); without a hook they stay ordinary code blocks. The converter here has no
+    admonitions, so an indented ``!!! note`` body is read as the code block it is here.
     """
     source = clean_text(text)
     if not source.strip():
         return Markup("")
     replacements: dict[str, str] = {}
     if diagrams is not None:
-        fences = find_plantuml_fences(source)
+        fences = find_plantuml_fences(source, admonitions=False)
         if fences:
             # A random token per call: a record cannot know it, so cannot forge a placeholder.
             nonce = secrets.token_hex(8)
-            lines = source.split("\n")
-            out: list[str] = []
-            cursor = 0
-            for number, (start, stop, body) in enumerate(fences):
-                token = f"adrgenplantuml{nonce}n{number}"
-                replacements[token] = diagrams(body, start)
-                out.extend(lines[cursor:start])
-                out.extend(["", token, ""])
-                cursor = stop
-            out.extend(lines[cursor:])
-            source = "\n".join(out)
+
+            def placeholder(fence: PlantumlFence) -> str:
+                token = f"adrgenplantuml{nonce}n{len(replacements)}"
+                replacements[token] = diagrams(fence)
+                return token
+
+            source = replace_fences(source, fences, placeholder)
     converted = _converter().convert(source)
     cleaned = sanitize_html(converted)
     for token, replacement in replacements.items():

@@ -409,11 +409,19 @@ class _PageBuilder:
     # Helpers handed to templates -------------------------------------------------------------
 
     def markdown_for(self, page: str, source: Path) -> Any:
+        from adrgen.site.markdown import PlantumlFence
+
         prefix = url_prefix(page, self.use_directory_urls)
 
-        def diagram_html(body: str, _line: int) -> str:
-            safe = self.blocks.add(body, base_dir=source.parent, origin=Origin(source, 1))
-            return block_html(self.blocks.get(safe), prefix)
+        def diagram_html(fence: PlantumlFence) -> str:
+            # Collected before (with the record's line numbers): adding it again finds it.
+            origin = Origin(
+                source, fence.start + 2, column=fence.column, info_column=fence.info_column
+            )
+            block = self.blocks.add(
+                fence.body, base_dir=source.parent, origin=origin, info=fence.info
+            )
+            return block_html(self.blocks.get(block.source, block.options), prefix)
 
         def markdown(text: object) -> Markup:
             html_out = render_markdown(text, diagrams=diagram_html)
@@ -677,12 +685,24 @@ def code_html(text: object, language: str = "") -> Markup:
 
 
 def block_html(diagram: BlockDiagram, prefix: str) -> str:
-    """Trusted HTML for a raw PlantUML block: its SVG, or its source under a warning."""
+    """Trusted HTML for a raw PlantUML block: its SVG, with the alt, title, classes, id and
+    size its fence asked for (every value escaped), or its source under a warning."""
     if diagram.svg is not None:
+        options = diagram.options
         url = html_text(prefix + diagram.asset)
+        attributes = [f'src="{url}"', f'alt="{html_text(options.alt or "PlantUML diagram")}"']
+        if options.title:
+            attributes.append(f'title="{html_text(options.title)}"')
+        if options.classes:
+            attributes.append(f'class="{html_text(" ".join(options.classes))}"')
+        if options.id:
+            attributes.append(f'id="{html_text(options.id)}"')
+        if options.style:
+            # plantuml-markdown's sizing: the picture fills its box up to the given size.
+            attributes += ['width="100%"', f'style="{html_text(options.style)}"']
         return (
             f'<figure class="adrgen-diagram adrgen-diagram--block"><a href="{url}">'
-            f'<img src="{url}" alt="PlantUML diagram" loading="lazy"></a></figure>'
+            f'<img {" ".join(attributes)} loading="lazy"></a></figure>'
         )
     if diagram.error:
         problem = str(diagram.problem) if diagram.problem else ""
@@ -717,25 +737,26 @@ def not_rendered_html(source: str) -> str:
 def rewrite_handwritten(
     markdown_text: str, src_uri: str, blocks: PlantumlBlocks, source: Path
 ) -> str:
-    """A hand-written page with its ```plantuml fences replaced by their rendered diagrams."""
+    """A hand-written page with its ```plantuml fences replaced by their rendered diagrams,
+    in place: also inside lists, blockquotes, admonitions, details and tabs."""
+    from adrgen.site.markdown import PlantumlFence, inline_html, markdown_image, replace_fences
+
     fences = find_plantuml_fences(markdown_text)
     if not fences:
         return markdown_text
-    lines = markdown_text.split("\n")
-    out: list[str] = []
-    cursor = 0
-    for start, stop, body in fences:
-        safe = blocks.add(body, base_dir=source.parent, origin=Origin(source, start + 2))
-        diagram = blocks.get(safe)
-        out.extend(lines[cursor:start])
+
+    def drawn(fence: PlantumlFence) -> str:
+        origin = Origin(source, fence.start + 2, column=fence.column, info_column=fence.info_column)
+        block = blocks.add(fence.body, base_dir=source.parent, origin=origin, info=fence.info)
+        diagram = blocks.get(block.source, block.options)
         if diagram.svg is not None:
+            # Markdown, not HTML: MkDocs makes the link right for the page's URL style.
             target = relative_src(src_uri, diagram.asset)
-            out.extend(["", f"[![PlantUML diagram]({target})]({target})", ""])
-        else:
-            out.extend(["", block_html(diagram, ""), ""])
-        cursor = stop
-    out.extend(lines[cursor:])
-    return "\n".join(out)
+            return markdown_image(target, block.options, "PlantUML diagram")
+        # One line, which reads the same at the top level and inside a list item.
+        return inline_html(block_html(diagram, ""))
+
+    return replace_fences(markdown_text, fences, drawn)
 
 
 def _collect_blocks(
@@ -745,11 +766,25 @@ def _collect_blocks(
     hand_written: Mapping[str, tuple[str, Path]],
     documents: Mapping[Path, LoadedDocument] | None = None,
 ) -> None:
+    """Guard every ```plantuml block of the records and hand-written pages, for one batch.
+
+    Raises :class:`~adrgen.errors.ValidationFailed` with the problems of every block.
+    """
+    from adrgen.errors import ValidationFailed
+
+    problems: list[Problem] = []
+
+    def add(body: str, base_dir: Path, origin: Origin, info: str) -> None:
+        try:
+            blocks.add(body, base_dir=base_dir, origin=origin, info=info)
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+
     for decision in decisions:
         fields = [
-            (loc, text)
+            (loc, text, fences)
             for loc, text in _markdown_fields(decision.record)
-            if find_plantuml_fences(text)
+            if (fences := find_plantuml_fences(text, admonitions=False))
         ]
         if not fields:
             continue
@@ -757,15 +792,32 @@ def _collect_blocks(
         document = (documents or {}).get(decision.source) or load_file(
             decision.source, max_bytes=config.max_record_bytes
         )
-        for loc, text in fields:
+        rows = document.text.split("\n")
+        for loc, text, fences in fields:
             line, _ = document.position(loc)
-            for start, _stop, body in find_plantuml_fences(text):
-                # Block scalars (`|`) start on the line after the key; +1 for the fence line.
-                origin = Origin(decision.source, line + start + 2, ".".join(str(p) for p in loc))
-                blocks.add(body, base_dir=decision.source.parent, origin=origin)
+            field_lines = re.sub(r"\r\n?", "\n", text).split("\n")  # as the fences were found
+            for fence in fences:
+                # Block scalars (`|`) start on the line after the key: the fence is on line
+                # `line + start + 1` of the file, indented there by the scalar's indentation.
+                row = rows[line + fence.start] if line + fence.start < len(rows) else ""
+                written = field_lines[fence.start]
+                indent = len(row) - len(written) if row.endswith(written) else 0
+                origin = Origin(
+                    decision.source,
+                    line + fence.start + 2,
+                    ".".join(str(p) for p in loc),
+                    column=indent + fence.column,
+                    info_column=indent + fence.info_column,
+                )
+                add(fence.body, decision.source.parent, origin, fence.info)
     for _uri, (text, path) in sorted(hand_written.items()):
-        for start, _stop, body in find_plantuml_fences(text):
-            blocks.add(body, base_dir=path.parent, origin=Origin(path, start + 2))
+        for fence in find_plantuml_fences(text):
+            origin = Origin(
+                path, fence.start + 2, column=fence.column, info_column=fence.info_column
+            )
+            add(fence.body, path.parent, origin, fence.info)
+    if problems:
+        raise ValidationFailed(problems)
 
 
 def _open_renderer(config: Config) -> tuple[Renderer | None, str]:

@@ -161,6 +161,13 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         # The generated pages use admonitions, heading ids ({ #context }) and HTML blocks; a
         # site without these extensions would show that syntax as text. Added for this build
         # only (its mkdocs.yml is left alone); they change nothing in pages that do not use them.
+        if "plantuml_markdown" in config.markdown_extensions:
+            # adrgen draws the ```plantuml blocks itself (decision 0007); left on,
+            # plantuml-markdown would start a JVM for whatever block adrgen left as code.
+            log.info(
+                "adrgen: plantuml_markdown is in markdown_extensions; adrgen draws ```plantuml "
+                "blocks itself, so it can be removed"
+            )
         for extension in REQUIRED_EXTENSIONS:
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)

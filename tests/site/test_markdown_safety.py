@@ -6,6 +6,7 @@ import markdown
 import pytest
 
 from adrgen.site.markdown import (
+    PlantumlFence,
     find_plantuml_fences,
     html_text,
     md_text,
@@ -138,17 +139,43 @@ def test_safe_url(url: str, expected: str | None) -> None:
 
 def test_find_plantuml_fences() -> None:
     text = "a\n```plantuml\nA -> B\n```\nb\n~~~puml\nC -> D\n~~~\n```python\nx\n```"
-    assert find_plantuml_fences(text) == [(1, 4, "A -> B"), (5, 8, "C -> D")]
+    found = [(f.start, f.stop, f.body, f.info) for f in find_plantuml_fences(text)]
+    assert found == [(1, 4, "A -> B", "plantuml"), (5, 8, "C -> D", "puml")]
 
 
 def test_plantuml_fence_is_replaced_by_the_hook() -> None:
     calls: list[str] = []
 
-    def hook(source: str, line: int) -> str:
-        calls.append(source)
+    def hook(fence: PlantumlFence) -> str:
+        calls.append(fence.body)
         return '<figure class="diagram">drawn</figure>'
 
     out = str(render_markdown("Intro\n\n```plantuml\nA -> B\n```\n\nEnd", diagrams=hook))
     assert calls == ["A -> B"]
     assert '<figure class="diagram">drawn</figure>' in out
     assert "A -&gt; B" not in out
+
+
+def test_a_fence_in_a_record_list_is_drawn_inside_its_item() -> None:
+    def hook(fence: PlantumlFence) -> str:
+        return f'<figure class="diagram">{fence.body}</figure>'
+
+    text = "1. First\n    - Nested\n        ```plantuml\n        A -> B\n        ```\n2. Second"
+    out = str(render_markdown(text, diagrams=hook))
+    item = out.split("<li>")[2]  # the nested item
+    assert (
+        item.lstrip().startswith("<p>Nested</p>")
+        and '<figure class="diagram">A -> B</figure>' in item
+    )
+    assert "Second" in out and "```" not in out
+
+
+def test_record_fields_have_no_admonitions_to_look_into() -> None:
+    calls: list[str] = []
+
+    def hook(fence: PlantumlFence) -> str:
+        calls.append(fence.body)
+        return "drawn"
+
+    render_markdown("!!! note\n\n    ```plantuml\n    A -> B\n    ```\n", diagrams=hook)
+    assert calls == []  # an indented code block there, as Python-Markdown reads it

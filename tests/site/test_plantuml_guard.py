@@ -101,8 +101,10 @@ def test_the_same_block_is_collected_once(repo: Path) -> None:
     page = repo / "decisions" / "page.md"
     first = blocks.add("A -> B", base_dir=page.parent, origin=Origin(page, 1))
     second = blocks.add("A -> B\n", base_dir=page.parent, origin=Origin(page, 9))
+    third = blocks.add("A -> B", base_dir=page.parent, origin=Origin(page, 20), info='uml alt="x"')
     assert first == second
-    assert len(blocks) == 1
+    assert third.source == first.source and third.options.alt == "x"
+    assert len(blocks) == 1  # the same diagram, drawn once whatever the options
 
 
 @pytest.mark.timeout(90)
@@ -124,7 +126,8 @@ def test_blocks_render_in_one_batch_and_are_cached(
     page = repo / "decisions" / "page.md"
     blocks = PlantumlBlocks(repo, repo / ".adrgen-cache")
     sources = [
-        blocks.add(f"A{i} -> B{i}", base_dir=page.parent, origin=Origin(page, 1)) for i in range(3)
+        blocks.add(f"A{i} -> B{i}", base_dir=page.parent, origin=Origin(page, 1)).source
+        for i in range(3)
     ]
     blocks.resolve(renderer, identity, {})
     assert calls == [3]  # three diagrams, one PlantUML process
