@@ -891,9 +891,28 @@ def parse_output(text: str) -> list[Diagnostic]:
     return found
 
 
+#: How the child starts: ``python -m zensical`` (the Zensical installed beside adrgen, by the
+#: extra, whatever is first on PATH), after asking Linux to end it when adrgen ends. Killed
+#: (SIGKILL, a crash), adrgen stops nothing itself: without this, an orphaned
+#: ``zensical serve`` would hold the port, and an orphaned build would write into the
+#: staging folder of the next one. Done in the child, before Zensical is imported, rather
+#: than in ``preexec_fn``, which is unsafe while PlantUML's thread runs.
+_CHILD = """\
+import ctypes, os, runpy, signal, sys
+parent = int(sys.argv.pop(1))
+try:
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+except (AttributeError, OSError):
+    pass  # not Linux: the parent stops it when it can
+if os.getppid() != parent:
+    sys.exit(1)  # adrgen ended before this line
+sys.argv[0] = "zensical"
+runpy.run_module("zensical", run_name="__main__", alter_sys=True)
+"""
+
+
 def _zensical_command(*args: str) -> list[str]:
-    # The Zensical installed beside adrgen (the extra), whatever is first on PATH.
-    return [sys.executable, "-m", "zensical", *args]
+    return [sys.executable, "-c", _CHILD, str(os.getpid()), *args]
 
 
 def _child_env() -> dict[str, str]:
@@ -1111,14 +1130,6 @@ def _terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before exec
-    """Linux: the child gets SIGTERM if adrgen dies without stopping it (e.g. SIGKILL)."""
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 def _stop(child: subprocess.Popen[bytes]) -> None:
     """Stop Zensical: Ctrl-C first (it exits at once), then harder if it does not."""
     if child.poll() is not None:
@@ -1182,7 +1193,6 @@ def serve(
                 argv,
                 cwd=mkdocs_yml.parent,
                 env=_child_env(),
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
             )
         except OSError as exc:
             raise ZensicalFailed(

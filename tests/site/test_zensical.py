@@ -476,3 +476,24 @@ def test_serve_shows_an_edit_and_stops_on_ctrl_c(records_inside: Path, tmp_path:
     assert http_get(url) == ""  # Zensical stopped with it
     assert "Traceback" not in log.read_text()
     assert (records_inside / "mkdocs.yml").read_text().startswith("# The decision site")
+
+
+@pytest.mark.slow
+def test_killed_serve_leaves_no_zensical_behind(records_inside: Path) -> None:
+    """SIGKILL gives adrgen no chance to stop Zensical: the kernel does (no orphan server)."""
+    port = free_port()
+    argv = ["serve", "--builder", "zensical", "--dev-addr", f"127.0.0.1:{port}"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "adrgen", *argv],
+        cwd=records_inside,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ADRGEN_RENDERER": "none"},
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for(lambda: "First decision" in http_get(url), 60)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    wait_for(lambda: http_get(url) == "", 30)
