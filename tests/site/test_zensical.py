@@ -23,14 +23,13 @@ import yaml
 from adrgen.site.zensical import ZENSICAL_PLUGINS, derive_config, parse_output, read_site_source
 from tests.conftest import PlantumlUnderTest
 from tests.helpers import HAS_PLANTUML, REPO
+from tests.servers import free_port, wait_until
 from tests.site.conftest import (
     artifact,
-    free_port,
     http_get,
     record,
     run,
     serve_directory,
-    wait_for,
     write,
 )
 
@@ -454,16 +453,18 @@ def test_serve_shows_an_edit_and_stops_on_ctrl_c(records_inside: Path, tmp_path:
         )
     url = f"http://127.0.0.1:{port}/0001-first/"
     try:
-        wait_for(lambda: "First decision" in http_get(url), 60)
+        wait_until(lambda: "First decision" in http_get(url), 60, "the preview")
         source = records_inside / "decisions" / "0001-first.yaml"
         source.write_text(source.read_text().replace("title: First decision", "title: Renamed"))
-        wait_for(lambda: "0001: Renamed" in http_get(url), 60)
+        wait_until(lambda: "0001: Renamed" in http_get(url), 60, "the preview")
         # A new record appears in the index, too.
         write(records_inside, "decisions/0004-fourth.yaml", record(4, "Fourth decision"))
-        wait_for(lambda: "Fourth decision" in http_get(f"http://127.0.0.1:{port}/"), 60)
+        wait_until(
+            lambda: "Fourth decision" in http_get(f"http://127.0.0.1:{port}/"), 60, "the preview"
+        )
         # An invalid record is reported; the preview keeps serving the last good pages.
         source.write_text(source.read_text().replace("status: accepted", "status: [oops]"))
-        wait_for(lambda: "0001-first.yaml:" in log.read_text(), 60)
+        wait_until(lambda: "0001-first.yaml:" in log.read_text(), 60, "the preview")
         assert "0001: Renamed" in http_get(url)
     finally:
         proc.send_signal(signal.SIGINT)  # Ctrl-C
@@ -492,8 +493,8 @@ def test_killed_serve_leaves_no_zensical_behind(records_inside: Path) -> None:
     )
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_for(lambda: "First decision" in http_get(url), 60)
+        wait_until(lambda: "First decision" in http_get(url), 60, "the preview")
     finally:
         proc.kill()
         proc.wait(timeout=10)
-    wait_for(lambda: http_get(url) == "", 30)
+    wait_until(lambda: http_get(url) == "", 30, "the preview")
