@@ -1,10 +1,13 @@
 """Project settings: where records, diagrams and templates live, and how to run PlantUML.
 
-Settings come from an optional ``adrgen.toml`` at the project root, then from keyword
-overrides (CLI flags, MkDocs plugin options), then from ``ADRGEN_RENDERER`` in the
-environment (and ``ADRGEN_PLANTUML_JAR``, the jar that ``kind = "jar"`` runs), which lets CI
-or a test switch the renderer without editing files. Every
-problem in the file is reported at once, like the records themselves.
+Settings come from an optional ``adrgen.toml`` at the project root (or ``[tool.adrgen]`` in
+it), then from keyword overrides (CLI flags, MkDocs plugin options), then from
+``ADRGEN_RENDERER`` and ``ADRGEN_PLANTUML_JAR`` in the environment, which let CI or a test
+switch the renderer without editing files.
+
+The settings are declared once, as the pydantic model :class:`Settings`: its fields, their
+defaults, and the validators that say what is wrong. Every problem in the file is reported
+at once, as ``adrgen.toml:line:col: key: message``, like the records themselves.
 """
 
 from __future__ import annotations
@@ -13,12 +16,22 @@ import difflib
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
 
-from adrgen.errors import ConfigError, Problem, ValidationFailed, display_path
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from adrgen.errors import ConfigError, Problem, display_path
 from adrgen.records.format import DEFAULT_STATUS_ALIASES, RecordRules
 from adrgen.records.loader import DEFAULT_MAX_BYTES
 
@@ -28,7 +41,16 @@ else:  # pragma: no cover - exercised only on 3.10
     import tomli as tomllib
 
 CONFIG_FILE = "adrgen.toml"
-RENDERER_KINDS = ("auto", "command", "jar", "server", "none")
+
+RendererKind = Literal["auto", "command", "jar", "server", "none"]
+RENDERER_KINDS: tuple[str, ...] = get_args(RendererKind)
+#: What builds the site for ``adrgen build`` and ``adrgen serve``: MkDocs with the adrgen
+#: plugin, or Zensical (Material's successor) on a docs folder adrgen writes for it.
+Builder = Literal["mkdocs", "zensical"]
+BUILDERS: tuple[str, ...] = get_args(Builder)
+#: How ``import`` reads a date such as 05/02/2018 whose day and month could be swapped.
+DateOrder = Literal["auto", "day-first", "month-first"]
+DATE_ORDERS: tuple[str, ...] = get_args(DateOrder)
 #: The parts of a record that ``[import.sections]`` can give more heading names (the
 #: metadata parts at the end also name ``Key: value`` lines and front matter keys).
 IMPORT_METADATA_PARTS = ("status", "date", "decision_makers", "consulted", "informed", "tags")
@@ -48,247 +70,334 @@ IMPORT_SECTION_PARTS = (
 #: Phrases inside sections that ``[import.phrases]`` can give more words: "Chosen option:",
 #: and the "Good, because" / "Bad, because" / "Neutral, because" of an argument.
 IMPORT_PHRASE_PARTS = ("chosen_option", "good", "bad", "neutral")
-#: How ``import`` reads a date such as 05/02/2018 whose day and month could be swapped.
-DATE_ORDERS = ("auto", "day-first", "month-first")
-#: What builds the site for ``adrgen build`` and ``adrgen serve``: MkDocs with the adrgen
-#: plugin, or Zensical (Material's successor) on a docs folder adrgen writes for it.
-BUILDERS = ("mkdocs", "zensical")
 
 
-@dataclass(frozen=True)
-class RendererConfig:
-    """How SVGs are made from ``.puml`` sources."""
+def _one_of(choices: tuple[str, ...]) -> Any:
+    """A validator: the value must be one of ``choices`` (said in the project's words)."""
+
+    def check(value: object) -> object:
+        if value not in choices:
+            raise ValueError(f"{value!r} is not one of: {', '.join(choices)}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _kind_of(kind: type, message: str) -> Any:
+    """A validator: the value must be a ``kind`` (bool is no int here), else ``message``."""
+
+    def check(value: object) -> object:
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ValueError(message)
+        return value
+
+    return BeforeValidator(check)
+
+
+def _positive(message: str) -> Any:
+    def check(value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(message)
+        return value
+
+    return BeforeValidator(check)
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RendererConfig(_Settings):
+    """How SVGs are made from ``.puml`` sources (``[renderer]``)."""
 
     #: auto: the local ``plantuml`` command if present, else none.
-    kind: str = "auto"
-    command: str = "plantuml"
-    java: str = "java"
-    jar: str = ""
-    server: str = ""
+    kind: Annotated[RendererKind, _one_of(RENDERER_KINDS)] = "auto"
+    command: Annotated[str, _kind_of(str, "must be text")] = "plantuml"
+    java: Annotated[str, _kind_of(str, "must be text")] = "java"
+    jar: Annotated[str, _kind_of(str, "must be text")] = ""
+    server: Annotated[str, _kind_of(str, "must be text")] = ""
     #: Seconds PlantUML may spend on one diagram before it is abandoned.
-    timeout: int = 60
+    timeout: Annotated[int, _positive("must be a positive number of seconds")] = 60
     #: Flags for the JVM; tiered-compilation level 1 halves start-up for short batch runs.
     jvm_options: tuple[str, ...] = ("-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true")
+
+    @field_validator("jar")
+    @classmethod
+    def _jar_for_the_jar_kind(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("kind") == "jar" and not value:
+            raise ValueError("the jar renderer needs the path of plantuml.jar")
+        return value
+
+    @field_validator("server")
+    @classmethod
+    def _url_for_the_server_kind(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("kind") == "server" and not value.startswith(("http://", "https://")):
+            raise ValueError("the server renderer needs an http(s) URL")
+        return value
+
+
+Names = tuple[str, ...]
+
+
+class ImportSettings(_Settings):
+    """How ``adrgen import`` reads other teams' Markdown (``[import]``)."""
+
+    #: More heading names per record part, beyond the built-in English and French ones.
+    sections: dict[str, Names] = Field(default_factory=dict)
+    #: More words for "Chosen option" and the arguments.
+    phrases: dict[str, Names] = Field(default_factory=dict)
+    #: auto (decided per folder, and reported), day-first, month-first.
+    date_order: Annotated[DateOrder, _one_of(DATE_ORDERS)] = "auto"
+
+    @field_validator("sections", "phrases", mode="before")
+    @classmethod
+    def _known_parts(cls, value: object, info: ValidationInfo) -> dict[str, Names]:
+        parts, noun, example = (
+            (IMPORT_SECTION_PARTS, "record part", 'context = ["Background"]')
+            if info.field_name == "sections"
+            else (IMPORT_PHRASE_PARTS, "phrase", 'chosen_option = ["Selected option"]')
+        )
+        if not isinstance(value, Mapping):
+            raise ValueError(f"must be a table ([import.{info.field_name}]) of lists: {example}")
+        problems: list[tuple[str, str]] = []
+        names: dict[str, Names] = {}
+        for part, given in value.items():
+            if part not in parts:
+                close = difflib.get_close_matches(str(part), parts, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                problems.append((str(part), f"unknown {noun}; known: {', '.join(parts)}{hint}"))
+            elif (
+                not isinstance(given, list)
+                or not given
+                or not all(isinstance(n, str) and n.strip() for n in given)
+            ):
+                problems.append((str(part), f"must be a non-empty list of names (text): {example}"))
+            else:
+                names[part] = tuple(n.strip() for n in given)
+        if problems:
+            raise _Nested(problems)
+        return names
+
+
+class _Nested(ValueError):
+    """Several problems below one setting, each under its own key."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(message for _key, message in problems))
+        self.problems = problems
+
+
+class Settings(_Settings):
+    """Everything ``adrgen.toml`` may say, with its defaults."""
+
+    decisions_dir: Annotated[str, _kind_of(str, "must be a folder (text)")] = "decisions"
+    diagrams_dir: Annotated[str, _kind_of(str, "must be a folder (text)")] = "diagrams"
+    templates_dir: Annotated[str, _kind_of(str, "must be a folder (text)")] = "templates"
+    cache_dir: Annotated[str, _kind_of(str, "must be a folder (text)")] = ".adrgen-cache"
+    #: Statuses the project adds to the built-in lifecycle.
+    statuses: tuple[str, ...] = ()
+    #: Words for statuses (``approved = "accepted"``), over :data:`DEFAULT_STATUS_ALIASES`.
+    status_aliases: dict[str, str] = Field(default_factory=dict)
+    #: Every option must state its complexity and time.
+    require_estimates: Annotated[bool, _kind_of(bool, "must be true or false")] = False
+    max_record_bytes: Annotated[int, _positive("must be a positive number of bytes")] = (
+        DEFAULT_MAX_BYTES
+    )
+    renderer: RendererConfig = Field(default_factory=RendererConfig)
+    #: Base URL for "view the YAML source" links, e.g. https://github.com/o/r/blob/main/
+    repo_url: Annotated[str, _kind_of(str, "must be a URL (text)")] = ""
+    import_: ImportSettings = Field(default_factory=ImportSettings, alias="import")
+    #: What ``adrgen build`` and ``adrgen serve`` build the site with.
+    builder: Annotated[Builder, _one_of(BUILDERS)] = "mkdocs"
+
+    @field_validator("statuses", mode="before")
+    @classmethod
+    def _status_names(cls, value: object) -> object:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(s, str) for s in value):
+            raise ValueError("must be a list of status names")
+        return value
+
+    @field_validator("status_aliases", mode="before")
+    @classmethod
+    def _aliases_name_statuses(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+            raise ValueError('must be a table of words and statuses: approved = "accepted"')
+        lifecycle = RecordRules(tuple(info.data.get("statuses", ()))).lifecycle
+        wrong = [
+            (str(word), f"{status!r} is not a status; use one of: {', '.join(lifecycle)}")
+            for word, status in value.items()
+            if status not in lifecycle
+        ]
+        if wrong:
+            raise _Nested(wrong)
+        return {str(word).casefold(): status for word, status in value.items()}
+
+    @field_validator("renderer", "import_", mode="before")
+    @classmethod
+    def _a_table(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, Mapping):
+            name = "import" if info.field_name == "import_" else str(info.field_name)
+            raise ValueError(f"must be a table ([{name}])")
+        return value
 
 
 @dataclass(frozen=True)
 class Config:
-    """Everything the pipeline needs to know about one docs repository."""
+    """Everything the pipeline needs to know about one docs repository: the settings, with
+    its folders resolved against the project root."""
 
     root: Path
     decisions_dir: Path
     diagrams_dir: Path
     templates_dir: Path
     cache_dir: Path
-    statuses: tuple[str, ...] = ()
-    #: Words for statuses (``approved = "accepted"``), over :data:`DEFAULT_STATUS_ALIASES`.
-    status_aliases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUS_ALIASES))
-    #: Every option must state its complexity and time.
-    require_estimates: bool = False
-    max_record_bytes: int = DEFAULT_MAX_BYTES
-    renderer: RendererConfig = field(default_factory=RendererConfig)
-    #: Base URL for "view the YAML source" links, e.g. https://github.com/o/r/blob/main/
-    repo_url: str = ""
-    #: ``[import.sections]``: more heading names per record part, for ``adrgen import``.
-    import_sections: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    #: ``[import.phrases]``: more words for "Chosen option" and the arguments.
-    import_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    #: ``[import] date_order``: auto (decided per folder, and reported), day-first, month-first.
-    import_date_order: str = "auto"
-    #: What ``adrgen build`` and ``adrgen serve`` build the site with (:data:`BUILDERS`).
-    builder: str = "mkdocs"
+    settings: Settings = field(default_factory=Settings)
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """Statuses the project adds to the built-in lifecycle."""
+        return self.settings.statuses
+
+    @property
+    def require_estimates(self) -> bool:
+        """Whether every option must state its complexity and time."""
+        return self.settings.require_estimates
+
+    @property
+    def max_record_bytes(self) -> int:
+        """The largest record file adrgen reads."""
+        return self.settings.max_record_bytes
+
+    @property
+    def renderer(self) -> RendererConfig:
+        """How SVGs are made."""
+        return self.settings.renderer
+
+    @property
+    def repo_url(self) -> str:
+        """Base URL for "view the YAML source" links."""
+        return self.settings.repo_url
+
+    @property
+    def imports(self) -> ImportSettings:
+        """How ``adrgen import`` reads Markdown."""
+        return self.settings.import_
+
+    @property
+    def builder(self) -> str:
+        """What builds the site."""
+        return self.settings.builder
 
     @property
     def rules(self) -> RecordRules:
         """What this project adds to the record format (statuses, aliases, policies)."""
-        return RecordRules(self.statuses, self.status_aliases, self.require_estimates)
+        aliases = {**DEFAULT_STATUS_ALIASES, **self.settings.status_aliases}
+        return RecordRules(self.statuses, aliases, self.require_estimates)
+
+    def with_builder(self, builder: str) -> Config:
+        """A copy that builds the site with ``builder``."""
+        return replace(self, settings=self.settings.model_copy(update={"builder": builder}))
 
     def with_renderer(self, **changes: Any) -> Config:
         """A copy with some renderer settings changed."""
-        return replace(self, renderer=replace(self.renderer, **changes))
-
-
-_TOP_KEYS = {
-    "decisions_dir",
-    "diagrams_dir",
-    "templates_dir",
-    "cache_dir",
-    "statuses",
-    "status_aliases",
-    "require_estimates",
-    "max_record_bytes",
-    "renderer",
-    "repo_url",
-    "import",
-    "builder",
-}
-_RENDERER_KEYS = {f.name for f in fields(RendererConfig)}
-_IMPORT_KEYS = ("date_order", "phrases", "sections")
+        renderer = self.renderer.model_copy(update=changes)
+        return replace(self, settings=self.settings.model_copy(update={"renderer": renderer}))
 
 
 def load_config(root: Path | None = None, **overrides: Any) -> Config:
-    """Read ``adrgen.toml`` under ``root`` (default: the working directory) and apply overrides."""
+    """Read ``adrgen.toml`` under ``root`` (default: the working directory) and apply overrides.
+
+    Raises :class:`~adrgen.errors.ConfigError` with every problem of the file at once.
+    """
     root = (root or Path.cwd()).resolve()
-    settings: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
     path = root / CONFIG_FILE
     text = ""
     if path.is_file():
         try:
             text = path.read_text(encoding="utf-8")
-            settings = tomllib.loads(text)
+            raw = tomllib.loads(text)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
             raise ConfigError(f"{display_path(path)}:1:1: cannot read settings: {exc}") from None
-        settings = dict(settings.get("tool", {}).get("adrgen", settings))
+        raw = dict(raw.get("tool", {}).get("adrgen", raw))
     for key, value in overrides.items():
         if value is not None:
             if key == "renderer" and isinstance(value, Mapping):
-                settings["renderer"] = {**settings.get("renderer", {}), **value}
+                raw["renderer"] = {**_table(raw.get("renderer")), **value}
             else:
-                settings[key] = value
+                raw[key] = value
     # CI or a test switches PlantUML without editing files: the kind, and the jar to run.
     for variable, key in (("ADRGEN_RENDERER", "kind"), ("ADRGEN_PLANTUML_JAR", "jar")):
         if os.environ.get(variable):
-            settings["renderer"] = {**settings.get("renderer", {}), key: os.environ[variable]}
-    return _build(root, settings, display_path(path), text)
+            raw["renderer"] = {**_table(raw.get("renderer")), key: os.environ[variable]}
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc, display_path(path), text)) from None
+
+    def folder(name: str) -> Path:
+        return (root / str(getattr(settings, name))).resolve()
+
+    return Config(
+        root=root,
+        decisions_dir=folder("decisions_dir"),
+        diagrams_dir=folder("diagrams_dir"),
+        templates_dir=folder("templates_dir"),
+        cache_dir=folder("cache_dir"),
+        settings=settings,
+    )
+
+
+def _table(value: object) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def _problems(exc: ValidationError, shown: str, text: str) -> list[Problem]:
+    """The model's errors in the project's words, each at its key's line."""
+    problems: list[Problem] = []
+    for error in exc.errors(include_url=False):
+        loc = [str(part) for part in error["loc"] if not str(part).startswith("function-")]
+        loc = ["import" if part == "import_" else part for part in loc]
+        nested = (error.get("ctx") or {}).get("error")
+        if isinstance(nested, _Nested):
+            pairs = [([*loc, key], message) for key, message in nested.problems]
+        else:
+            pairs = [(loc, _message(error, loc))]
+        for where, message in pairs:
+            key = ".".join(where)
+            problems.append(Problem(shown, _key_line(text, key), 1, key, message))
+    return problems
+
+
+def _message(error: Mapping[str, Any], loc: list[str]) -> str:
+    if error["type"] == "extra_forbidden":
+        tables: dict[str, type[BaseModel]] = {"renderer": RendererConfig, "import": ImportSettings}
+        model: type[BaseModel] = Settings
+        for part in loc[:-1]:
+            model = tables.get(part, model)
+        known = sorted(f.alias or name for name, f in model.model_fields.items())
+        close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown setting; known: {', '.join(known)}{hint}"
+    context = error.get("ctx") or {}
+    if error["type"] == "value_error" and "error" in context:
+        return str(context["error"])
+    return str(error["msg"])
 
 
 def _key_line(text: str, key: str) -> int:
     """The line where a (possibly dotted) key is set; tomllib keeps no positions."""
     *tables, name = key.split(".")
-    section = "" if not tables else ".".join(tables)
     current = ""
+    fallback = 1
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith("[") and stripped.endswith("]"):
             current = stripped.strip("[]").strip().removeprefix("tool.adrgen").strip(".")
-        elif current == section and re.match(rf"{re.escape(name)}\s*=", stripped):
+            if current == ".".join([*tables, name]):
+                fallback = number  # the key is a table: its header
+        elif current == ".".join(tables) and re.match(
+            rf"""["']?{re.escape(name)}["']?\s*=""", stripped
+        ):
             return number
-    return 1
-
-
-def _build(root: Path, settings: Mapping[str, Any], shown: str, text: str = "") -> Config:
-    problems: list[Problem] = []
-
-    def bad(key: str, message: str) -> None:
-        problems.append(Problem(shown, _key_line(text, key), 1, key, message))
-
-    for key in sorted(set(settings) - _TOP_KEYS):
-        bad(key, f"unknown setting; known: {', '.join(sorted(_TOP_KEYS))}")
-    renderer_raw = settings.get("renderer", {})
-    if not isinstance(renderer_raw, Mapping):
-        bad("renderer", "must be a table")
-        renderer_raw = {}
-    for key in sorted(set(renderer_raw) - _RENDERER_KEYS):
-        bad(f"renderer.{key}", f"unknown setting; known: {', '.join(sorted(_RENDERER_KEYS))}")
-    renderer_settings = {k: v for k, v in renderer_raw.items() if k in _RENDERER_KEYS}
-    if "jvm_options" in renderer_settings:
-        renderer_settings["jvm_options"] = tuple(renderer_settings["jvm_options"])
-    renderer = RendererConfig(**renderer_settings)
-    if renderer.kind not in RENDERER_KINDS:
-        bad("renderer.kind", f"{renderer.kind!r} is not one of: {', '.join(RENDERER_KINDS)}")
-    if renderer.kind == "jar" and not renderer.jar:
-        bad("renderer.jar", "the jar renderer needs the path of plantuml.jar")
-    if renderer.kind == "server" and not renderer.server.startswith(("http://", "https://")):
-        bad("renderer.server", "the server renderer needs an http(s) URL")
-    if not isinstance(renderer.timeout, int) or renderer.timeout <= 0:
-        bad("renderer.timeout", "must be a positive number of seconds")
-    statuses = settings.get("statuses", ())
-    if not isinstance(statuses, (list, tuple)) or not all(isinstance(s, str) for s in statuses):
-        bad("statuses", "must be a list of status names")
-        statuses = ()
-    aliases_raw = settings.get("status_aliases", {})
-    aliases = dict(DEFAULT_STATUS_ALIASES)
-    if not isinstance(aliases_raw, Mapping) or not all(
-        isinstance(v, str) for v in aliases_raw.values()
-    ):
-        bad("status_aliases", 'must be a table of words and statuses: approved = "accepted"')
-    else:
-        lifecycle = RecordRules(tuple(statuses)).lifecycle
-        for word, status in aliases_raw.items():
-            if status not in lifecycle:
-                bad(
-                    f"status_aliases.{word}",
-                    f"{status!r} is not a status; use one of: {', '.join(lifecycle)}",
-                )
-            aliases[str(word).casefold()] = status
-    require_estimates = settings.get("require_estimates", False)
-    if not isinstance(require_estimates, bool):
-        bad("require_estimates", "must be true or false")
-        require_estimates = False
-    max_bytes = settings.get("max_record_bytes", DEFAULT_MAX_BYTES)
-    if not isinstance(max_bytes, int) or max_bytes <= 0:
-        bad("max_record_bytes", "must be a positive number of bytes")
-        max_bytes = DEFAULT_MAX_BYTES
-    import_settings = _import_settings(settings.get("import", {}), bad)
-    builder = settings.get("builder", "mkdocs")
-    if not isinstance(builder, str) or builder not in BUILDERS:
-        bad("builder", f"{builder!r} is not one of: {', '.join(BUILDERS)}")
-        builder = "mkdocs"
-    if problems:
-        raise ValidationFailed(problems)
-
-    def folder(key: str, default: str) -> Path:
-        return (root / str(settings.get(key, default))).resolve()
-
-    return Config(
-        root=root,
-        decisions_dir=folder("decisions_dir", "decisions"),
-        diagrams_dir=folder("diagrams_dir", "diagrams"),
-        templates_dir=folder("templates_dir", "templates"),
-        cache_dir=folder("cache_dir", ".adrgen-cache"),
-        statuses=tuple(statuses),
-        status_aliases=aliases,
-        require_estimates=require_estimates,
-        max_record_bytes=max_bytes,
-        renderer=renderer,
-        repo_url=str(settings.get("repo_url", "")),
-        import_sections=import_settings.sections,
-        import_phrases=import_settings.phrases,
-        import_date_order=import_settings.date_order,
-        builder=builder,
-    )
-
-
-@dataclass(frozen=True)
-class _ImportSettings:
-    sections: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    date_order: str = "auto"
-
-
-def _import_settings(raw: Any, bad: Callable[[str, str], None]) -> _ImportSettings:
-    """The ``[import]`` table: more names per part, more phrases, the date order."""
-    if not isinstance(raw, Mapping):
-        bad("import", "must be a table ([import])")
-        return _ImportSettings()
-    for key in sorted(set(raw) - set(_IMPORT_KEYS)):
-        bad(f"import.{key}", f"unknown setting; known: {', '.join(_IMPORT_KEYS)}")
-    tables: dict[str, dict[str, tuple[str, ...]]] = {}
-    for key, parts, noun, example in (
-        ("sections", IMPORT_SECTION_PARTS, "record part", 'context = ["Background"]'),
-        ("phrases", IMPORT_PHRASE_PARTS, "phrase", 'chosen_option = ["Selected option"]'),
-    ):
-        table = raw.get(key, {})
-        tables[key] = {}
-        if not isinstance(table, Mapping):
-            bad(f"import.{key}", f"must be a table ([import.{key}]) of lists: {example}")
-            continue
-        for part, names in table.items():
-            where = f"import.{key}.{part}"
-            if part not in parts:
-                close = difflib.get_close_matches(str(part), parts, n=1, cutoff=0.6)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                bad(where, f"unknown {noun}; known: {', '.join(parts)}{hint}")
-            elif (
-                not isinstance(names, list)
-                or not names
-                or not all(isinstance(n, str) and n.strip() for n in names)
-            ):
-                bad(where, f"must be a non-empty list of names (text): {example}")
-            else:
-                tables[key][part] = tuple(n.strip() for n in names)
-    order = raw.get("date_order", "auto")
-    if order not in DATE_ORDERS:
-        bad("import.date_order", f"{order!r} is not one of: {', '.join(DATE_ORDERS)}")
-        order = "auto"
-    return _ImportSettings(tables["sections"], tables["phrases"], str(order))
+    return fallback

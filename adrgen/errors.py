@@ -102,7 +102,23 @@ class ImportFailed(ProblemsError):
 
 
 class ConfigError(AdrgenError):
-    """The project configuration (``adrgen.toml`` or plugin options) is wrong."""
+    """The project configuration (``adrgen.toml``, ``mkdocs.yml`` or plugin options) is wrong.
+
+    Raised with one message, or with every problem of a settings file at once.
+    """
+
+    def __init__(self, message: str | Iterable[Problem]) -> None:
+        if isinstance(message, str):
+            self._problems: tuple[Problem, ...] = ()
+            super().__init__(message)
+        else:
+            self._problems = tuple(sorted(set(message)))
+            super().__init__("\n".join(str(p) for p in self._problems))
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem of the settings, by line; empty for a one-message error."""
+        return self._problems
 
 
 class TemplateError(AdrgenError):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from adrgen.config import load_config
-from adrgen.errors import ValidationFailed
+from adrgen.errors import ConfigError, ValidationFailed
 from adrgen.pipeline import load_decisions, plan_diagrams
 from adrgen.records.format import RecordRules, read_status
 from adrgen.site.nav import SiteLayout
@@ -151,7 +151,7 @@ def test_a_project_adds_its_own_words_for_statuses(docs_repo: Path) -> None:
 
 def test_an_alias_must_name_a_status(docs_repo: Path) -> None:
     (docs_repo / "adrgen.toml").write_text('[status_aliases]\nparked = "on-hold"\n')
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ConfigError) as caught:
         load_config()
     (problem,) = caught.value.problems
     assert str(problem).startswith("adrgen.toml:2:1: status_aliases.parked: 'on-hold' is not a")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adrgen.config import load_config
-from adrgen.errors import ValidationFailed
+from adrgen.errors import ConfigError
 from adrgen.importer import ImportSettings
 from adrgen.importer.sections import SectionTable
 
@@ -102,7 +102,7 @@ CASES = {
 def test_each_mistake_gets_its_message(case: str, tmp_path: Path) -> None:
     text, expected = CASES[case]
     (tmp_path / "adrgen.toml").write_text(text, encoding="utf-8")
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ConfigError) as caught:
         load_config(tmp_path)
     lines = [line.replace(f"{tmp_path}/", "") for line in caught.value.lines()]
     assert lines == expected
@@ -116,8 +116,8 @@ def test_the_settings_reach_the_importer(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     config = load_config(tmp_path)
-    assert config.import_sections == {"context": ("Hintergrund",), "decision": ("Decision",)}
-    assert config.import_phrases == {"good": ("Gut",)}
+    assert config.imports.sections == {"context": ("Hintergrund",), "decision": ("Decision",)}
+    assert config.imports.phrases == {"good": ("Gut",)}
     settings = ImportSettings.from_config(config)
     assert settings.date_order == "month-first"
     assert settings.table.part_of("## Hintergrund") == ("context", "")
@@ -128,8 +128,34 @@ def test_the_settings_reach_the_importer(tmp_path: Path) -> None:
 
 def test_without_an_import_table_the_defaults_hold(tmp_path: Path) -> None:
     config = load_config(tmp_path)
-    assert (config.import_sections, config.import_phrases, config.import_date_order) == (
+    assert (config.imports.sections, config.imports.phrases, config.imports.date_order) == (
         {},
         {},
         "auto",
     )
+
+
+def test_every_problem_of_the_settings_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "adrgen.toml").write_text(
+        "diagram_dir = 'x'\n"
+        "require_estimates = 'yes'\n"
+        "[renderer]\n"
+        "kind = 'jar'\n"
+        "timeout = 0\n"
+        "[import]\n"
+        "date_order = 'dmy'\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert [str(p) for p in caught.value.problems] == [
+        "adrgen.toml:1:1: diagram_dir: unknown setting; known: builder, cache_dir, "
+        "decisions_dir, diagrams_dir, import, max_record_bytes, renderer, repo_url, "
+        "require_estimates, status_aliases, statuses, templates_dir; did you mean 'diagrams_dir'?",
+        "adrgen.toml:2:1: require_estimates: must be true or false",
+        "adrgen.toml:3:1: renderer.jar: the jar renderer needs the path of plantuml.jar",
+        "adrgen.toml:5:1: renderer.timeout: must be a positive number of seconds",
+        "adrgen.toml:7:1: import.date_order: 'dmy' is not one of: auto, day-first, month-first",
+    ]

@@ -63,8 +63,8 @@ class ImportSettings:
         """The settings of a docs repository (``adrgen.toml``)."""
         return cls(
             rules=config.rules,
-            table=SectionTable.build({**config.import_sections, **config.import_phrases}),
-            date_order=config.import_date_order,
+            table=SectionTable.build({**config.imports.sections, **config.imports.phrases}),
+            date_order=config.imports.date_order,
             root=config.root,
         )
 

@@ -492,7 +492,7 @@ def project_config(config: Config, source: SiteSource, renderer: str | None) -> 
         overrides["decisions_dir"] = source.records
     if not overrides:
         return config
-    return replace(load_config(config.root, **overrides), builder=config.builder)
+    return load_config(config.root, **overrides).with_builder(config.builder)
 
 
 def _pattern(uri: str) -> str:
