@@ -114,8 +114,9 @@ class RendererConfig(_Settings):
     kind: Annotated[RendererKind, _one_of(RENDERER_KINDS)] = "auto"
     command: Annotated[str, _kind_of(str, "must be text")] = "plantuml"
     java: Annotated[str, _kind_of(str, "must be text")] = "java"
-    jar: Annotated[str, _kind_of(str, "must be text")] = ""
-    server: Annotated[str, _kind_of(str, "must be text")] = ""
+    # Checked even when absent: the kind they serve may need them.
+    jar: Annotated[str, _kind_of(str, "must be text")] = Field(default="", validate_default=True)
+    server: Annotated[str, _kind_of(str, "must be text")] = Field(default="", validate_default=True)
     #: Seconds PlantUML may spend on one diagram before it is abandoned.
     timeout: Annotated[int, _positive("must be a positive number of seconds")] = 60
     #: Flags for the JVM; tiered-compilation level 1 halves start-up for short batch runs.
