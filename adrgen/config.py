@@ -387,18 +387,26 @@ def _message(error: Mapping[str, Any], loc: list[str]) -> str:
 
 
 def _key_line(text: str, key: str) -> int:
-    """The line where a (possibly dotted) key is set; tomllib keeps no positions."""
+    """The line where a (possibly dotted) key is set; tomllib keeps no positions.
+
+    A key the file does not set (a required companion, say) is placed at the header of the
+    deepest table of its path that the file has, else at the top.
+    """
     *tables, name = key.split(".")
     current = ""
-    fallback = 1
+    headers: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith("[") and stripped.endswith("]"):
             current = stripped.strip("[]").strip().removeprefix("tool.adrgen").strip(".")
-            if current == ".".join([*tables, name]):
-                fallback = number  # the key is a table: its header
+            headers.setdefault(current, number)
         elif current == ".".join(tables) and re.match(
             rf"""["']?{re.escape(name)}["']?\s*=""", stripped
         ):
             return number
-    return fallback
+    parts = [*tables, name]
+    for depth in range(len(parts), 0, -1):
+        header = headers.get(".".join(parts[:depth]))
+        if header is not None:
+            return header
+    return 1
