@@ -23,7 +23,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from adrgen.config import Config, load_config
-from adrgen.errors import AdrgenError, ValidationFailed, display_path
+from adrgen.errors import AuthoringError, ValidationFailed, display_path
 from adrgen.output import write_file_atomic
 from adrgen.pipeline import discover_records
 from adrgen.records.format import STATUSES_WITH_OUTCOME, read_status, record_json_schema
@@ -34,10 +34,6 @@ from adrgen.site.wiring import Wiring, wire_site
 from adrgen.templating import default_templates_dir
 
 SCHEMA_PATH = Path("schema") / "adr.schema.json"
-
-
-class AuthoringError(AdrgenError):
-    """``new`` or ``init`` was asked for something it cannot do."""
 
 
 def slugify(title: str, *, limit: int = 60) -> str:

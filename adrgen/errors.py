@@ -84,7 +84,7 @@ class ProblemsError(AdrgenError):
         return self._problems
 
     def __str__(self) -> str:
-        return "\n".join(str(p) for p in self._problems)
+        return "\n".join(str(p) for p in self._problems) or super().__str__()
 
 
 class ValidationFailed(ProblemsError):
@@ -101,41 +101,37 @@ class ImportFailed(ProblemsError):
         return f"{count} problem{'s' if count != 1 else ''}; nothing was imported"
 
 
-class ConfigError(AdrgenError):
+class ConfigError(ProblemsError):
     """The project configuration (``adrgen.toml``, ``mkdocs.yml`` or plugin options) is wrong.
 
-    Raised with one message, or with every problem of a settings file at once.
+    Raised with every problem of a settings file at once, or with one message.
     """
 
-    def __init__(self, message: str | Iterable[Problem]) -> None:
-        if isinstance(message, str):
-            self._problems: tuple[Problem, ...] = ()
-            super().__init__(message)
+    def __init__(self, problems: str | Iterable[Problem]) -> None:
+        if isinstance(problems, str):
+            super().__init__(())
+            self.args = (problems,)
         else:
-            self._problems = tuple(sorted(set(message)))
-            super().__init__("\n".join(str(p) for p in self._problems))
+            super().__init__(problems)
 
-    @property
-    def problems(self) -> tuple[Problem, ...]:
-        """Every problem of the settings, by line; empty for a one-message error."""
-        return self._problems
+
+class StaleOutput(ProblemsError):
+    """``adrgen check`` found generated files that do not match their sources."""
+
+    exit_code = 2
+
+    @staticmethod
+    def summary(count: int) -> str:
+        """The one-line message for ``count`` stale files."""
+        return f"{count} generated file(s) out of date"
 
 
 class TemplateError(AdrgenError):
     """A Jinja template could not be loaded or rendered."""
 
 
-class RenderError(AdrgenError):
-    """PlantUML failed on one or more diagrams."""
-
-    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
-        super().__init__(message)
-        self._problems = tuple(problems)
-
-    @property
-    def problems(self) -> tuple[Problem, ...]:
-        """Every problem, sorted by file and position."""
-        return self._problems
+class RendererUnavailable(AdrgenError):
+    """No PlantUML could be started; diagrams are written as ``.puml`` only."""
 
 
 class OutputError(AdrgenError):
@@ -146,16 +142,13 @@ class LockedError(AdrgenError):
     """Another adrgen run holds the output lock of this repository."""
 
 
-class StaleOutput(AdrgenError):
-    """``adrgen check`` found generated files that do not match their sources."""
+class AuthoringError(AdrgenError):
+    """``new`` or ``init`` was asked for something it cannot do."""
 
-    exit_code = 2
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self._problems = tuple(sorted(set(problems)))
-        super().__init__(f"{len(self._problems)} generated file(s) out of date")
+class SiteBuildFailed(AdrgenError):
+    """The site builder could not build the site; ``site/`` was left as it was."""
 
-    @property
-    def problems(self) -> tuple[Problem, ...]:
-        """Every problem, sorted by file and position."""
-        return self._problems
+
+class ZensicalFailed(SiteBuildFailed):
+    """Zensical could not build the site (``site/`` was left as it was), or stopped serving."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adrgen.config import Config
-from adrgen.errors import Problem, ValidationFailed, display_path
+from adrgen.errors import Problem, RendererUnavailable, ValidationFailed, display_path
 from adrgen.parallel import fork_pays, two_cores
 from adrgen.records.loader import MAY_HOLD_DIAGRAMS, LoadedDocument, load_bytes, load_file
 from adrgen.records.model import DecisionSet
@@ -221,7 +221,7 @@ class RenderReport:
 
 
 def _open_renderer(config: Config, report: RenderReport) -> tuple[Renderer | None, str]:
-    from adrgen.diagrams.renderer import RendererUnavailable, make_renderer
+    from adrgen.diagrams.renderer import make_renderer
 
     try:
         renderer = make_renderer(config.renderer)
@@ -488,7 +488,6 @@ class RenderJob:
 
     def _complete(self) -> None:
         from adrgen.diagrams.cache import stamp_svg
-        from adrgen.diagrams.renderer import RendererUnavailable
         from adrgen.output import replace_dir
 
         report, files, target = self.report, self.files, self.config.diagrams_dir

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from adrgen.authoring import AuthoringError, init_repository, new_record, slugify
+from adrgen.authoring import init_repository, new_record, slugify
 from adrgen.check import find_stale
 from adrgen.config import load_config
-from adrgen.errors import ValidationFailed
+from adrgen.errors import AuthoringError, ValidationFailed
 from adrgen.pipeline import load_decisions, render_diagrams
 from tests.helpers import MINIMAL_RECORD, write_record
 

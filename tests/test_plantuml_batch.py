@@ -16,6 +16,7 @@ from adrgen.diagrams.renderer import (
     position_independent,
     processes_for,
 )
+from adrgen.errors import RendererUnavailable
 from tests.conftest import PlantumlUnderTest
 
 TWO_CORES = len(os.sched_getaffinity(0)) >= 2
@@ -207,5 +208,5 @@ def test_a_plantuml_that_cannot_start_is_unavailable_not_a_bad_diagram(
     broken.chmod(0o755)
     made = plantuml_renderer.make_renderer(RendererConfig(kind="command", command=str(broken)))
     assert made is not None
-    with pytest.raises(plantuml_renderer.RendererUnavailable, match="cannot run"):
+    with pytest.raises(RendererUnavailable, match="cannot run"):
         made.render([with_notes(1), with_notes(2)])

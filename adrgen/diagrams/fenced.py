@@ -48,11 +48,10 @@ from adrgen.diagrams.renderer import (
     Listener,
     Progress,
     Renderer,
-    RendererUnavailable,
     RenderResult,
     cache_key,
 )
-from adrgen.errors import Problem, ValidationFailed, display_path
+from adrgen.errors import Problem, RendererUnavailable, ValidationFailed, display_path
 
 #: Largest file an ``!include`` may inline, and how deep includes may nest.
 MAX_INCLUDE_BYTES = 1024 * 1024

@@ -53,11 +53,8 @@ from pathlib import Path
 from typing import Protocol
 
 from adrgen.config import RendererConfig
+from adrgen.errors import RendererUnavailable
 from adrgen.parallel import usable_cores
-
-
-class RendererUnavailable(Exception):
-    """No renderer could be started; diagrams are written as ``.puml`` only."""
 
 
 @dataclass(frozen=True)

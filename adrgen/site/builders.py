@@ -27,7 +27,7 @@ from typing import Any
 
 from adrgen.config import Config
 from adrgen.diagrams.renderer import Progress
-from adrgen.errors import AdrgenError, ConfigError, OutputError, display_path
+from adrgen.errors import ConfigError, OutputError, SiteBuildFailed, display_path
 from adrgen.output import recover, replace_dir, repository_lock
 from adrgen.site.nav import DEFAULT_TITLE, OPTIONAL_PAGES, SiteLayout
 from adrgen.site.pages import SiteContent, write_pages
@@ -44,10 +44,6 @@ class BuiltSite:
     summary: str
     #: Diagrams and Markdown blocks PlantUML could not draw (their pages say so).
     failures: int
-
-
-class SiteBuildFailed(AdrgenError):
-    """MkDocs could not build the site; ``site/`` was left as it was."""
 
 
 @contextmanager

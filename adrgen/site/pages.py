@@ -34,8 +34,8 @@ from markupsafe import Markup
 from adrgen.config import Config
 from adrgen.diagrams.fenced import BlockDiagram, Origin, Piggyback, PlantumlBlocks
 from adrgen.diagrams.plan import GRAPH_NAME, DiagramSource, graph_parts
-from adrgen.diagrams.renderer import Progress, Renderer, RendererUnavailable, make_renderer
-from adrgen.errors import ConfigError, OutputError, Problem, display_path
+from adrgen.diagrams.renderer import Progress, Renderer, make_renderer
+from adrgen.errors import ConfigError, OutputError, Problem, RendererUnavailable, display_path
 from adrgen.output import recover, replace_dir
 from adrgen.parallel import fork_pays, two_cores
 from adrgen.pipeline import (

@@ -63,9 +63,16 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from adrgen.config import Config, load_config
 from adrgen.diagrams.renderer import Progress
-from adrgen.errors import AdrgenError, ConfigError, LockedError, OutputError, display_path
+from adrgen.errors import (
+    AdrgenError,
+    ConfigError,
+    LockedError,
+    OutputError,
+    ZensicalFailed,
+    display_path,
+)
 from adrgen.output import recover, replace_dir, repository_lock
-from adrgen.site.builders import SiteBuildFailed, check_site_target
+from adrgen.site.builders import check_site_target
 from adrgen.site.nav import SiteLayout, place_section
 from adrgen.site.pages import (
     EXTRA_CSS,
@@ -140,10 +147,6 @@ ZENSICAL_PLUGINS = frozenset(
 # Under "mkdocs" so `adrgen build` prints these through the same handler, in the same form,
 # as MkDocs' own lines on the MkDocs path (see adrgen.site.builders.mkdocs_logging).
 log = logging.getLogger("mkdocs.adrgen.zensical")
-
-
-class ZensicalFailed(SiteBuildFailed):
-    """Zensical could not build the site (``site/`` was left as it was), or stopped serving."""
 
 
 def require_zensical() -> None:
