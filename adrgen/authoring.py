@@ -25,7 +25,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from adrgen.config import Config, load_config
 from adrgen.errors import AuthoringError, ValidationFailed, display_path
 from adrgen.output import write_file_atomic
-from adrgen.pipeline import discover_records
+from adrgen.records.collect import discover_records
 from adrgen.records.format import STATUSES_WITH_OUTCOME, read_status, record_json_schema
 from adrgen.records.loader import load_bytes, load_text
 from adrgen.records.model import RECORD_FILENAME

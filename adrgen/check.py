@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from adrgen.config import Config
 from adrgen.diagrams.cache import read_stamp_of, source_hash
+from adrgen.diagrams.plan import plan_diagrams
 from adrgen.errors import Problem, StaleOutput, display_path
-from adrgen.pipeline import load_decisions, plan_diagrams
+from adrgen.records.collect import load_decisions
 
 FIX = "run `adrgen render` and commit diagrams/"
 

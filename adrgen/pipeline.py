@@ -1,258 +1,48 @@
 """The pipeline: load → validate → model → render → write, shared by every front end.
 
-The CLI and the MkDocs plugin are thin adapters over the functions here. Like MkDocs' own
-build, each run first gathers everything (all records, all problems, all diagrams, all SVGs)
-and only then writes, in one swap; a run that fails anywhere writes nothing.
+One orchestration, used by the CLI (``render``, ``build``, ``build --pages-only``), the
+MkDocs plugin (build and serve) and the Zensical builder:
+
+* :func:`render_diagrams` (``adrgen render``): load the records, plan every diagram, draw
+  the stale ones in one PlantUML batch, write ``diagrams/`` in one swap;
+* :func:`prepare_site`: the same, plus the ```plantuml blocks of Markdown in the same
+  batch and every generated page; the PlantUML batch may go on in the background while
+  a builder builds the pages (:class:`~adrgen.site.pages.SiteContent` finishes it);
+* :func:`docs_folder`: a builder's whole docs folder, hand-written files and generated
+  ones, as files to write (Zensical, ``--pages-only``);
+* :func:`write_pages` (``--pages-only``): that folder, written.
+
+Like MkDocs' own build, each run first gathers everything (all records, all problems, all
+diagrams, all SVGs) and only then writes, in one swap; a run that fails anywhere writes
+nothing. Loading the records is :mod:`adrgen.records.collect`, which ``adrgen validate``
+uses alone.
 """
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adrgen.config import Config
-from adrgen.errors import Problem, RendererUnavailable, ValidationFailed, display_path
-from adrgen.parallel import fork_pays, two_cores
-from adrgen.records.loader import MAY_HOLD_DIAGRAMS, LoadedDocument, load_bytes, load_file
+from adrgen.errors import OutputError, RendererUnavailable, display_path
+from adrgen.records.collect import discover_records, load_records
+from adrgen.records.loader import LoadedDocument
 from adrgen.records.model import DecisionSet
-from adrgen.records.validate import build_decision_set
 
-# The diagram, renderer and output modules (Jinja, urllib, ctypes) are imported where they are
-# used, not here: `adrgen validate` needs none of them, and importing them cost it about a
-# tenth of its run on 1000 records.
+# The diagram, renderer, site and output modules (Jinja, urllib, ctypes) are imported where
+# they are used: `adrgen check` and the importer need few of them.
 if TYPE_CHECKING:
-    from adrgen.diagrams.cache import LocalCache
+    from adrgen.diagrams.job import RenderJob, RenderReport
     from adrgen.diagrams.plan import DiagramSource
-    from adrgen.diagrams.renderer import Progress, Renderer, RenderResult
+    from adrgen.diagrams.renderer import Progress, Renderer
+    from adrgen.site.nav import SiteLayout
+    from adrgen.site.pages import SiteContent
 
-RECORD_SUFFIXES = (".yaml", ".yml")
-
-
-def discover_records(decisions_dir: Path) -> list[Path]:
-    """Every record file in the decisions folder, sorted by name (hidden files skipped)."""
-    if not decisions_dir.is_dir():
-        return []
-    return sorted(
-        p
-        for p in decisions_dir.iterdir()
-        if p.suffix in RECORD_SUFFIXES and not p.name.startswith(".") and p.is_file()
-    )
-
-
-def load_documents(
-    paths: Iterable[Path], max_bytes: int
-) -> tuple[list[LoadedDocument], list[Problem]]:
-    """Load every file, collecting the problems of those that cannot be parsed."""
-    paths = list(paths)
-    documents: list[LoadedDocument] = []
-    problems: list[Problem] = []
-    with _gc_paused():
-        if fork_pays(len(paths), PARALLEL_MIN_FILES):
-            loaded = _load_forked(paths, max_bytes)
-        else:
-            loaded = [_load_one(path, max_bytes) for path in paths]
-        for result in loaded:
-            if isinstance(result, LoadedDocument):
-                documents.append(result)
-            else:
-                problems.extend(result)
-    return documents, problems
-
-
-#: From this many files on, half of them are parsed in a forked process on another core.
-#: Parsing costs about 0.6 ms a record, the fork and the transfer back about 15 ms plus
-#: 0.05 ms a record: on 1000 records, 0.65 s of parsing becomes 0.4 s.
-PARALLEL_MIN_FILES = 128
-
-
-def _load_one(path: Path, max_bytes: int) -> LoadedDocument | tuple[Problem, ...]:
-    try:
-        return load_file(path, max_bytes=max_bytes)
-    except ValidationFailed as exc:
-        return exc.problems
-
-
-_Parsed = tuple[Path, object, str] | tuple[Problem, ...] | None
-
-
-def _parse_in_child(path: Path, max_bytes: int) -> _Parsed:
-    """A record's data and text (or its problems) for the parent; ``None``: parent parses it."""
-    try:
-        if path.stat().st_size > max_bytes:
-            return None  # anything unusual: the parent reports it, with the usual message
-        raw = path.read_bytes()
-    except OSError:
-        return None
-    # A record that may hold a ```plantuml block is parsed in the parent, which keeps its node
-    # tree for the pages (see adrgen.records.loader.load_text): every record is still parsed once.
-    if len(raw) > max_bytes or MAY_HOLD_DIAGRAMS.search(raw.decode("utf-8", "replace")):
-        return None
-    try:
-        document = load_bytes(raw, path)
-    except ValidationFailed as exc:
-        return exc.problems
-    return (document.path, document.data, document.text)
-
-
-def _load_forked(
-    paths: Sequence[Path], max_bytes: int
-) -> list[LoadedDocument | tuple[Problem, ...]]:
-    """Parse the first half here and the second half in a forked child, in parallel.
-
-    The child sends plain data back; every file is still parsed exactly once.
-    """
-    half = len(paths) // 2
-    mine, theirs = paths[:half], paths[half:]
-    results, parsed = two_cores(
-        lambda: [_load_one(p, max_bytes) for p in mine],
-        lambda: [_parse_in_child(p, max_bytes) for p in theirs],
-    )
-    if parsed is None or len(parsed) != len(theirs):
-        parsed = [None] * len(theirs)  # the child failed: parse its half here
-    for path, one in zip(theirs, parsed, strict=True):
-        if one is None:
-            results.append(_load_one(path, max_bytes))
-        elif one and isinstance(one[0], Path):
-            source, data, text = one
-            results.append(LoadedDocument(path=source, data=data, text=str(text)))
-        else:
-            results.append(one)
-    return results
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while parsing: YAML makes hundreds of thousands of short-lived,
-    acyclic objects, and the collector's passes over them cost three times the parsing
-    (measured on 1000 records: 4.1 s with it, 1.1 s without). Reference counting still
-    frees them; the collector runs again afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def load_decisions(config: Config, paths: Sequence[Path] | None = None) -> DecisionSet:
-    """Load and validate the repository's records; raise with every problem if any is invalid.
-
-    ``paths`` narrows which files are *reported on*; the corpus checks (links, numbers)
-    always see every record of the repository, since a link's other end may be elsewhere.
-    """
-    return load_records(config, paths)[0]
-
-
-def load_records(
-    config: Config, paths: Sequence[Path] | None = None
-) -> tuple[DecisionSet, dict[Path, LoadedDocument]]:
-    """:func:`load_decisions`, plus every loaded document by its path.
-
-    For the pages, which show each record's YAML and place messages in it: with the documents
-    at hand, a build reads and parses every record exactly once.
-    """
-    every = discover_records(config.decisions_dir)
-    extra = [p for p in (paths or ()) if p.resolve() not in {e.resolve() for e in every}]
-    documents, problems = load_documents([*every, *extra], config.max_record_bytes)
-    # The collector stays paused through validation too: with every document alive, each of
-    # its passes walks them all, which cost 0.25 s of 0.37 s on 1000 records.
-    with _gc_paused():
-        decisions, found = build_decision_set(documents, config.rules)
-    problems.extend(found)
-    if paths:
-        wanted = {display_path(p) for p in paths}
-        problems = [p for p in problems if p.path in wanted]
-    if problems:
-        raise ValidationFailed(problems)
-    return decisions, {doc.path: doc for doc in documents}
-
-
-def plan_diagrams(config: Config, decisions: DecisionSet) -> list[DiagramSource]:
-    """The PlantUML text of every diagram, from the records and the templates."""
-    from adrgen.diagrams.plan import all_diagrams
-    from adrgen.templating import diagram_environment
-
-    return all_diagrams(decisions, diagram_environment(config.templates_dir))
-
-
-@dataclass(frozen=True)
-class DiagramFailure:
-    """A diagram PlantUML could not draw: where its author should look, and why."""
-
-    name: str
-    #: At the record value that wrote the failing line when that can be told, else at the
-    #: ``.puml`` file (and its line, when PlantUML named one).
-    problem: Problem
-    #: PlantUML's own words.
-    error: str
-
-
-@dataclass
-class RenderReport:
-    """What a render run did."""
-
-    diagrams: list[str] = field(default_factory=list)
-    rendered: list[str] = field(default_factory=list)
-    reused: int = 0
-    failed: list[DiagramFailure] = field(default_factory=list)
-    dropped_svgs: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    changed: bool = False
-    #: The renderer's identity (``PlantUML 1.2026.8``), empty without one.
-    renderer: str = ""
-    warnings: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        """One line: how many diagrams were drawn, reused and failed, and by what."""
-        parts = [
-            f"{len(self.diagrams)} diagram(s): {len(self.rendered)} rendered",
-            f"{self.reused} reused",
-        ]
-        if self.failed:
-            parts.append(f"{len(self.failed)} failed")
-        by = self.renderer or "no PlantUML"
-        return ", ".join(parts) + f" ({by})"
-
-
-def _open_renderer(config: Config, report: RenderReport) -> tuple[Renderer | None, str]:
-    from adrgen.diagrams.renderer import make_renderer
-
-    try:
-        renderer = make_renderer(config.renderer)
-        if renderer is None:
-            report.warnings.append(
-                "PlantUML not found: wrote .puml files only (install Debian's `plantuml` "
-                "package, or set [renderer] in adrgen.toml)"
-            )
-            return None, ""
-        return renderer, renderer.identity()
-    except RendererUnavailable as exc:
-        report.warnings.append(f"{exc}: wrote .puml files only")
-        return None, ""
-
-
-def _differs(target: Path, files: dict[str, bytes | Path]) -> bool:
-    if not target.is_dir():
-        return True
-    present = {p.name for p in target.iterdir() if not p.name.startswith(".")}
-    if present != set(files):
-        return True
-    for name, content in files.items():
-        current = target / name
-        if isinstance(content, Path):
-            if content.resolve() == current.resolve():
-                continue
-            if content.read_bytes() != current.read_bytes():
-                return True
-        elif content != current.read_bytes():
-            return True
-    return False
+#: Written into a ``--pages-only`` folder, so that a later run knows it may replace it.
+PAGES_MARKER = ".adrgen-pages"
 
 
 def render_diagrams(
@@ -273,6 +63,8 @@ def render_diagrams(
     diagrams, when the caller has them already; ``progress`` is told ``(done, total)`` as
     the batch's diagrams come back.
     """
+    from adrgen.diagrams.job import start_render
+
     return start_render(
         config,
         decisions=decisions,
@@ -283,267 +75,266 @@ def render_diagrams(
     ).finish()
 
 
-def start_render(
+def _renders_everything(config: Config) -> bool:
+    """True when no SVG exists yet, in ``diagrams/`` or the local cache: a cold build.
+
+    Only then is a PlantUML process started before the records are even loaded: a build
+    that may render nothing (a no-op rebuild, a fresh clone with committed SVGs) must start
+    none.
+    """
+    for folder in (config.diagrams_dir, config.cache_dir / "svg"):
+        try:
+            if next(folder.glob("*.svg"), None) is not None:
+                return False
+        except OSError:
+            continue
+    return True
+
+
+def prepare_site(
     config: Config,
     *,
+    layout: SiteLayout | None = None,
+    hand_written: Mapping[str, tuple[str, Path]] | None = None,
+    existing: Iterable[str] = (),
+    docs_dir: Path | None = None,
     decisions: DecisionSet | None = None,
-    documents: Mapping[Path, LoadedDocument] | None = None,
-    force: bool = False,
-    renderer: Renderer | None = None,
-    sources: Sequence[DiagramSource] | None = None,
-    background: bool = False,
+    defer: bool = False,
     progress: Progress | None = None,
-) -> RenderJob:
-    """Plan a render and start it; :meth:`RenderJob.finish` completes it.
+) -> SiteContent:
+    """Run the pipeline and generate every page, diagram and asset of the site.
 
-    With ``background``, the PlantUML batch runs in a thread while the caller goes on (the
-    site's pages do not need the SVGs, only their names): the MkDocs plugin builds the pages
-    meanwhile, on the other core, and finishes the job at the end of the build. Otherwise
-    this is :func:`render_diagrams` in two steps. ``documents`` (the loaded records, by
-    path) let a failure point at the record line that caused it. The repository lock is
-    held from here until the job finishes or is abandoned.
+    ``hand_written`` maps the site path of each hand-written Markdown page to its text and
+    file (their PlantUML blocks join the batch); ``existing`` lists site paths the docs folder
+    already has, which generated pages never replace. ``docs_dir`` is the builder's docs
+    folder: records inside it are published by the builder itself, others are added.
+
+    With ``defer``, a PlantUML batch keeps drawing in the background when this returns: the
+    pages only need to know which diagrams will have an SVG, not the SVGs. The caller then
+    publishes ``deferred_assets`` only after :meth:`SiteContent.finish` (the MkDocs plugin
+    does so at the end of the build, so PlantUML and MkDocs share the two cores). Markdown
+    ```plantuml blocks that still need drawing are rendered before this returns either way.
+    ``progress`` is told ``(done, total)`` as the PlantUML batch's diagrams come back.
+    Raises :class:`~adrgen.errors.AdrgenError` (never anything else) on bad input.
     """
-    from adrgen.diagrams.cache import LocalCache, read_stamp_of, source_hash
-    from adrgen.diagrams.renderer import cache_key
-    from adrgen.output import recover, repository_lock
+    from adrgen.diagrams.fenced import Piggyback, PlantumlBlocks
+    from adrgen.diagrams.job import start_render
+    from adrgen.diagrams.plan import plan_diagrams
+    from adrgen.diagrams.renderer import make_renderer, open_renderer
+    from adrgen.site.nav import SiteLayout
+    from adrgen.site.pages import collect_blocks, generate_pages
 
-    if decisions is None:
-        decisions, documents = load_records(config)
-    if sources is None:
-        sources = plan_diagrams(config, decisions)
-    target = config.diagrams_dir
-    report = RenderReport(diagrams=[s.name for s in sources])
-    job = RenderJob(
-        config=config,
-        report=report,
-        sources=list(sources),
-        progress=progress,
-        documents=dict(documents or {}),
-    )
-    job._stack.enter_context(repository_lock(config.cache_dir))
+    layout = layout or SiteLayout()
+    hand_written = dict(hand_written or {})
+    existing = set(existing)
+    early: Renderer | None = None
+    if _renders_everything(config):
+        # Cold build: start PlantUML's JVM now, so it boots while the records are loaded.
+        try:
+            early = make_renderer(config.renderer)
+        except RendererUnavailable:
+            early = None
+        if early is not None:
+            # Every record's diagram and the graph, plus any Markdown blocks (not counted).
+            early.prestart(len(discover_records(config.decisions_dir)) + 1)
+    job: RenderJob | None = None
     try:
-        recover(target)
-        identity = ""
-        if renderer is None:
-            renderer, identity = _open_renderer(config, report)
+        documents: dict[Path, LoadedDocument] = {}
+        if decisions is None:
+            decisions, documents = load_records(config)
+        # Planned once, for the render and the pages (planning twice cost ~1.5 ms a record).
+        planned = plan_diagrams(config, decisions)
+        blocks = PlantumlBlocks(config.root, config.cache_dir)
+        collect_blocks(blocks, config, decisions, hand_written, documents)
+        if early is not None:
+            try:
+                renderer, identity = early, early.identity()
+            except RendererUnavailable:
+                renderer, identity = None, ""
         else:
-            identity = renderer.identity()
-        report.renderer = identity
-        job.renderer = renderer
-        job.cache = LocalCache(config.cache_dir)
-        for source in sources:
-            job.files[f"{source.name}.puml"] = source.text.encode("utf-8")
-            svg_name = f"{source.name}.svg"
-            existing = target / svg_name
-            stamp = read_stamp_of(existing)
-            if renderer is None:
-                if stamp and stamp.source_sha256 == source_hash(source.text):
-                    job.files[svg_name] = existing
-                elif existing.exists():
-                    report.dropped_svgs.append(svg_name)
-                continue
-            key = cache_key(source.text, identity)
-            if not force and stamp and stamp.key == key:
-                job.files[svg_name] = existing
-                report.reused += 1
-            elif not force and (hit := job.cache.get(key)) is not None:
-                job.files[svg_name] = hit
-                report.reused += 1
+            # Without one, the render below opens it again and reports why, as a warning.
+            renderer, identity, _why = open_renderer(config.renderer)
+        piggyback: Piggyback | None = None
+        if renderer is not None:
+            pending_blocks = blocks.pending(identity)
+            piggyback = Piggyback(renderer, pending_blocks)
+            job = start_render(
+                config,
+                decisions=decisions,
+                documents=documents,
+                renderer=piggyback,
+                sources=planned,
+                background=defer and not pending_blocks,
+                progress=progress,
+            )
+        else:
+            job = start_render(config, decisions=decisions, documents=documents, sources=planned)
+        if not job.pending:
+            job.finish()
+        if renderer is not None and piggyback is not None:
+            if job.pending:
+                blocks.resolve(renderer, identity, {})  # nothing pending: all from the cache
             else:
-                job.to_render.append((source, key))
-        if job.to_render and renderer is not None:
-            job.start(background=background)
-    except BaseException:
-        job.abandon()
-        raise
-    return job
-
-
-@dataclass(eq=False)
-class RenderJob:
-    """A planned render of ``diagrams/``, its PlantUML batch possibly still running."""
-
-    config: Config
-    report: RenderReport
-    sources: list[DiagramSource]
-    renderer: Renderer | None = None
-    cache: LocalCache | None = None
-    progress: Progress | None = None
-    documents: dict[Path, LoadedDocument] = field(default_factory=dict)
-    #: The folder's planned content: file name → bytes, or an existing file to link.
-    files: dict[str, bytes | Path] = field(default_factory=dict)
-    to_render: list[tuple[DiagramSource, str]] = field(default_factory=list)
-    _stack: ExitStack = field(default_factory=ExitStack, repr=False)
-    _thread: threading.Thread | None = field(default=None, repr=False)
-    #: Results by diagram name, as the batch hands them back.
-    _results: dict[str, RenderResult] = field(default_factory=dict, repr=False)
-    _arrived: threading.Condition = field(default_factory=threading.Condition, repr=False)
-    _drawing: bool = False
-    _error: BaseException | None = field(default=None, repr=False)
-    _done: bool = False
-
-    @property
-    def pending(self) -> bool:
-        """True while the PlantUML batch may still be running."""
-        return self._thread is not None and self._thread.is_alive()
-
-    @property
-    def finished(self) -> bool:
-        """True once :meth:`finish` or :meth:`abandon` has run."""
-        return self._done
-
-    @property
-    def svg_names(self) -> set[str]:
-        """The diagrams with an SVG: once finished, those drawn; before, those that will be
-        if the batch draws them all."""
-        names = {n[: -len(".svg")] for n in self.files if n.endswith(".svg")}
-        if self.renderer is not None and not self._done:
-            names.update(s.name for s, _ in self.to_render)
-        return names
-
-    def start(self, *, background: bool) -> None:
-        """Run the batch now, or in a thread with ``background``."""
-        self._drawing = True
-        if not background:
-            self._draw()
-            return
-        self._thread = threading.Thread(target=self._draw, name="adrgen-plantuml", daemon=True)
-        self._thread.start()
-
-    def _draw(self) -> None:
-        assert self.renderer is not None
-        names = [s.name for s, _ in self.to_render]
-
-        def arrived(index: int, result: RenderResult) -> None:
-            with self._arrived:
-                self._results[names[index]] = result
-                self._arrived.notify_all()
-
-        try:
-            self.renderer.render([s.text for s, _ in self.to_render], self.progress, arrived)
-        except BaseException as exc:  # handed to finish(), in the caller's thread
-            self._error = exc
-        finally:
-            with self._arrived:
-                self._drawing = False
-                self._arrived.notify_all()
-
-    def result_of(self, name: str) -> RenderResult | None:
-        """The result of diagram ``name`` once the batch has drawn it (waiting if need be);
-        ``None`` when this job does not draw it (reused), or the batch stopped first."""
-        if not any(s.name == name for s, _ in self.to_render):
-            return None
-        with self._arrived:
-            while name not in self._results and self._drawing:
-                self._arrived.wait()
-            return self._results.get(name)
-
-    def failure_of(self, name: str) -> DiagramFailure | None:
-        """How diagram ``name`` failed, once the batch is past it (waiting if need be);
-        ``None`` when it was drawn, or is not drawn by this job."""
-        from adrgen.diagrams.renderer import RenderResult
-
-        source = next((s for s, _ in self.to_render if s.name == name), None)
-        if source is None:
-            return None
-        result = self.result_of(name)
-        if result is None:
-            if self._error is None:
-                return None
-            result = RenderResult(error=f"PlantUML could not run: {self._error}")
-        return None if result.ok else self._failure(source, result)
-
-    def _wait(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def abandon(self) -> None:
-        """Give up: wait for a running batch, write nothing, release the lock."""
-        try:
-            self._wait()
-        finally:
-            self._done = True
-            self._release()
-
-    def _release(self) -> None:
-        """Stop the renderer's idle processes and release the repository lock."""
-        try:
-            if self.renderer is not None:
-                self.renderer.close()
-        finally:
-            self._stack.close()
-
-    def finish(self) -> RenderReport:
-        """Wait for the batch, then write ``diagrams/`` (only if something changed)."""
-        try:
-            self._wait()
-            if self._done:
-                raise RuntimeError("this render job was already finished or abandoned")
-            self._done = True
-            self._complete()
-        finally:
-            self._release()
-        return self.report
-
-    def _complete(self) -> None:
-        from adrgen.diagrams.cache import stamp_svg
-        from adrgen.output import replace_dir
-
-        report, files, target = self.report, self.files, self.config.diagrams_dir
-        if self.to_render and self.renderer is not None:
-            assert self.cache is not None
-            if self._error is not None and not isinstance(self._error, RendererUnavailable):
-                raise self._error
-            for source, key in self.to_render:
-                result = self._results.get(source.name)
-                failure = self.failure_of(source.name)
-                if failure is not None:
-                    # PlantUML could not draw it (or stopped running part-way): it fails
-                    # alone, and the rest of the run goes on.
-                    report.failed.append(failure)
-                    continue
-                result = self._results[source.name]
-                # Only a drawn diagram is cached: one that failed is drawn again next time.
-                files[f"{source.name}.svg"] = self.cache.put(
-                    key, stamp_svg(result.svg, source.text, key)
-                )
-                report.rendered.append(source.name)
-        if report.dropped_svgs:
-            report.warnings.append(
-                f"dropped {len(report.dropped_svgs)} SVG(s) whose diagram changed; "
-                "they are redrawn when PlantUML is available"
-            )
-        failed = {f"{f.name}.svg" for f in report.failed}
-        if target.is_dir():
-            report.removed = sorted(
-                p.name
-                for p in target.iterdir()
-                if not p.name.startswith(".") and p.name not in files and p.name not in failed
-            )
-        report.changed = _differs(target, files)
-        if report.changed:
-            replace_dir(target, files)
-
-    def _failure(self, source: DiagramSource, result: RenderResult) -> DiagramFailure:
-        """Point a diagram's failure at the record line behind it, where one can tell."""
-        from adrgen.diagrams.plan import locate
-
-        puml = display_path(self.config.diagrams_dir / f"{source.name}.puml")
-        origin = Path(source.origin) if source.origin else None
-        documents = [
-            d
-            for path, d in sorted(self.documents.items())
-            if origin is None or path.resolve() == origin.resolve()
-        ]
-        at = f" (line {result.line})" if result.line else ""
-        found = locate(source, result.line, documents)
-        if found is not None:
-            document, loc = found
-            problem = document.problem(loc, f"PlantUML could not draw {puml}{at}: {result.error}")
+                blocks.resolve(renderer, identity, piggyback.drawn)
         else:
-            drawn = f" (drawn from {display_path(origin)})" if origin else ""
-            problem = Problem(
-                puml, result.line, 1 if result.line else 0, "", f"PlantUML: {result.error}{drawn}"
+            blocks.resolve(None, "", {})
+        content = generate_pages(
+            config,
+            decisions,
+            documents,
+            blocks,
+            job,
+            planned,
+            layout,
+            existing,
+            docs_dir,
+        )
+    except BaseException:
+        if job is not None:
+            job.abandon()
+        raise
+    finally:
+        if early is not None:
+            early.close()  # processes started early that no batch used
+    return content
+
+
+def _check_pages_target(config: Config, target: Path) -> None:
+    target = target.resolve()
+    protected = [config.root, config.decisions_dir, config.diagrams_dir, config.templates_dir]
+    for folder in protected:
+        if target == folder.resolve() or folder.resolve().is_relative_to(target):
+            raise OutputError(
+                f"refusing to write pages into {display_path(target)}: it holds {display_path(folder)}"
             )
-        return DiagramFailure(source.name, problem, result.error)
+    if target.is_relative_to(config.decisions_dir.resolve()):
+        raise OutputError(
+            f"refusing to write pages inside the docs folder {display_path(config.decisions_dir)}"
+        )
+    if target.is_dir() and any(target.iterdir()) and not (target / PAGES_MARKER).is_file():
+        raise OutputError(
+            f"{display_path(target)} is not empty and was not written by adrgen; choose another folder"
+        )
+
+
+@dataclass
+class DocsFolder:
+    """A builder's whole docs folder, as one run of :func:`prepare_site` makes it."""
+
+    content: SiteContent
+    #: Every file of the folder, by path: bytes, or a file to copy.
+    files: dict[str, bytes | Path] = field(default_factory=dict)
+    #: Path → the user's file a builder's diagnostic about it should name, and whether the
+    #: copy is that file unchanged (else the file it was generated from).
+    origins: dict[str, tuple[Path, bool]] = field(default_factory=dict)
+    #: SVGs the background batch is still drawing, by path, with the file in ``diagrams/``
+    #: each will be; not in :attr:`files` yet.
+    pending: dict[str, Path] = field(default_factory=dict)
+
+
+def docs_sources(
+    docs_dir: Path, skip: Sequence[Path] = ()
+) -> tuple[dict[str, tuple[str, Path]], dict[str, Path]]:
+    """Hand-written pages (text, file) and every other file of ``docs_dir``, by site path.
+
+    Hidden files are skipped, as MkDocs and Zensical skip them, and so are the folders in
+    ``skip`` that adrgen or the builder write into (the cache, the site), which may lie
+    inside ``docs_dir``.
+    """
+    pages: dict[str, tuple[str, Path]] = {}
+    others: dict[str, Path] = {}
+    skipped = {p.resolve() for p in skip}
+    for current, dirs, names in os.walk(docs_dir):
+        here = Path(current)
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and (here / d).resolve() not in skipped
+        )
+        for name in sorted(names):
+            path = here / name
+            if name.startswith(".") or not path.is_file():
+                continue
+            uri = path.relative_to(docs_dir).as_posix()
+            if path.suffix == ".md":
+                try:
+                    pages[uri] = (path.read_text(encoding="utf-8"), path)
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise OutputError(f"cannot read {display_path(path)}: {exc}") from None
+            else:
+                others[uri] = path
+    return pages, others
+
+
+def docs_folder(
+    config: Config,
+    docs_dir: Path,
+    layout: SiteLayout,
+    *,
+    skip: Sequence[Path] = (),
+    defer: bool = False,
+    progress: Progress | None = None,
+) -> DocsFolder:
+    """What the MkDocs plugin adds to a build, as a folder: ``docs_dir``'s own files (their
+    ```plantuml fences drawn) and every generated page, diagram, asset and record.
+
+    A file the user wrote is never replaced by a generated one, as with the plugin. With
+    ``defer``, the PlantUML batch goes on drawing in the background (see
+    :attr:`DocsFolder.pending`).
+    """
+    from adrgen.site.pages import rewrite_handwritten
+
+    hand_written, others = docs_sources(docs_dir, [*skip, config.cache_dir, config.diagrams_dir])
+    content = prepare_site(
+        config,
+        layout=layout,
+        hand_written=hand_written,
+        existing={*hand_written, *others},
+        docs_dir=docs_dir,
+        defer=defer,
+        progress=progress,
+    )
+    folder = DocsFolder(content, dict(others), {uri: (path, True) for uri, path in others.items()})
+    for uri, (text, path) in hand_written.items():
+        drawn = rewrite_handwritten(text, uri, content.blocks, path)
+        folder.files[uri] = drawn.encode("utf-8")
+        # Lines move where a fence became a picture: then the copy is named, not the page.
+        folder.origins[uri] = (path, drawn == text)
+    for page in content.pages:
+        folder.files[page.src_uri] = page.content.encode("utf-8")
+    for decision in content.decisions:
+        folder.origins.setdefault(layout.uri(f"{decision.name}.md"), (decision.source, False))
+    for uri, asset in sorted(content.assets.items()):
+        if uri in folder.files:
+            continue  # the user's own file of that name wins, as with the plugin
+        if uri in content.deferred_assets and isinstance(asset, Path):
+            folder.pending[uri] = asset
+        else:
+            folder.files[uri] = asset
+    for uri, record in sorted(content.sources.items()):
+        folder.files.setdefault(uri, record)
+    return folder
+
+
+def write_pages(config: Config, target: Path, *, layout: SiteLayout | None = None) -> SiteContent:
+    """Write the docs folder a plugin-less builder needs: pages, diagrams, assets, records.
+
+    Hand-written pages and other files of the decisions folder are copied (their PlantUML
+    blocks already drawn), so ``target`` is a complete ``docs_dir``. The folder is replaced
+    whole, atomically; a folder adrgen did not write is never overwritten.
+    """
+    from adrgen.output import recover, replace_dir
+    from adrgen.site.nav import SiteLayout
+
+    _check_pages_target(config, target)
+    docs = config.decisions_dir.resolve()
+    folder = docs_folder(config, config.decisions_dir, layout or SiteLayout(), skip=[target])
+    files: dict[str, bytes | Path] = {
+        PAGES_MARKER: b"Written by `adrgen build --pages-only`; replaced on every run.\n"
+    }
+    for uri, item in folder.files.items():
+        # The user's files are copied, never hard-linked: an edit in the output must not
+        # change the record or the page. Generated SVGs may be linked.
+        mine = isinstance(item, Path) and item.resolve().is_relative_to(docs)
+        files[uri] = item.read_bytes() if isinstance(item, Path) and mine else item
+    recover(target)
+    replace_dir(target, files)
+    return folder.content

@@ -38,7 +38,8 @@ import corpus  # noqa: E402
 
 from adrgen.config import RendererConfig, load_config  # noqa: E402
 from adrgen.diagrams import renderer as plantuml  # noqa: E402
-from adrgen.pipeline import load_decisions, plan_diagrams  # noqa: E402
+from adrgen.diagrams.plan import plan_diagrams  # noqa: E402
+from adrgen.records.collect import load_decisions  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "isolation.json"
 JAR = ROOT / "tools" / "plantuml" / "plantuml-1.2026.8.jar"

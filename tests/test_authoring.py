@@ -11,7 +11,8 @@ from adrgen.authoring import init_repository, new_record, slugify
 from adrgen.check import find_stale
 from adrgen.config import load_config
 from adrgen.errors import AuthoringError, ValidationFailed
-from adrgen.pipeline import load_decisions, render_diagrams
+from adrgen.pipeline import render_diagrams
+from adrgen.records.collect import load_decisions
 from tests.helpers import MINIMAL_RECORD, write_record
 
 DAY = dt.date(2024, 5, 1)

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from adrgen.config import load_config
+from adrgen.diagrams.plan import plan_diagrams
 from adrgen.errors import ConfigError, ValidationFailed
-from adrgen.pipeline import load_decisions, plan_diagrams
+from adrgen.pipeline import prepare_site
+from adrgen.records.collect import load_decisions
 from adrgen.records.format import RecordRules, read_status
 from adrgen.site.nav import SiteLayout
-from adrgen.site.pages import prepare_site
 from tests.helpers import write_record
 
 NOT_ESTIMATED = """\

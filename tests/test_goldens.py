@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from adrgen.config import load_config
-from adrgen.pipeline import load_decisions, plan_diagrams
+from adrgen.diagrams.plan import plan_diagrams
+from adrgen.records.collect import load_decisions
 from tests.helpers import REPO
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -28,7 +28,7 @@ from adrgen.authoring import init_repository
 from adrgen.config import load_config
 from adrgen.errors import AdrgenError, ImportFailed
 from adrgen.importer import FileReport, ImportReport, ImportSettings, import_adrs
-from adrgen.pipeline import load_decisions
+from adrgen.records.collect import load_decisions
 from tests.helpers import MINIMAL_RECORD, run_adrgen, write_record
 
 FIXTURES = Path(__file__).resolve().parent / "import_fixtures"

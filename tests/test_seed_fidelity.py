@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from adrgen.config import load_config
-from adrgen.pipeline import load_decisions, plan_diagrams, render_diagrams
+from adrgen.diagrams.plan import plan_diagrams
+from adrgen.pipeline import render_diagrams
+from adrgen.records.collect import load_decisions
 from tests.conftest import PlantumlUnderTest
 from tests.helpers import REPO, svg_texts
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 import jinja2
 
+from adrgen.config import Config
 from adrgen.diagrams.escape import PumlSafe, escape_block, escape_line
 from adrgen.records.format import Component, Flow, Option
 from adrgen.records.loader import DataPath, LoadedDocument
 from adrgen.records.model import Decision, DecisionSet
-from adrgen.templating import render_template
+from adrgen.templating import diagram_environment, render_template
 
 COMPARISON_TEMPLATE = "diagrams/comparison.puml.j2"
 GRAPH_TEMPLATE = "diagrams/decision-graph.puml.j2"
@@ -242,3 +243,8 @@ def _strings(data: object, loc: DataPath) -> list[tuple[DataPath, str]]:
         for index, value in enumerate(data):
             found.extend(_strings(value, (*loc, index)))
     return found
+
+
+def plan_diagrams(config: Config, decisions: DecisionSet) -> list[DiagramSource]:
+    """The PlantUML text of every diagram, from the records and the project's templates."""
+    return all_diagrams(decisions, diagram_environment(config.templates_dir))

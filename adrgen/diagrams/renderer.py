@@ -830,6 +830,25 @@ def make_renderer(config: RendererConfig) -> Renderer | None:
     return PipeRenderer([command], config)
 
 
+def open_renderer(config: RendererConfig) -> tuple[Renderer | None, str, str]:
+    """The configured renderer and its identity (``PlantUML 1.2026.8``); without one,
+    ``None`` and why, as a warning that says what was written instead."""
+    try:
+        renderer = make_renderer(config)
+        if renderer is None:
+            return (
+                None,
+                "",
+                (
+                    "PlantUML not found: wrote .puml files only (install Debian's `plantuml` "
+                    "package, or set [renderer] in adrgen.toml)"
+                ),
+            )
+        return renderer, renderer.identity(), ""
+    except RendererUnavailable as exc:
+        return None, "", f"{exc}: wrote .puml files only"
+
+
 def cache_key(source: str, identity: str) -> str:
     """The content-hash key of one diagram: its source, the renderer, and the options."""
     digest = hashlib.sha256()

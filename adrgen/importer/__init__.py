@@ -40,7 +40,7 @@ from adrgen.importer.report import FileReport, ImportReport, Reading, Unmapped
 from adrgen.importer.sections import SectionTable
 from adrgen.importer.statuses import importer_rules
 from adrgen.importer.write import check_folder, record_yaml, write_records
-from adrgen.pipeline import discover_records, load_documents
+from adrgen.records.collect import discover_records, load_documents
 from adrgen.records.format import RecordRules
 from adrgen.records.loader import DEFAULT_MAX_BYTES
 from adrgen.records.model import RECORD_FILENAME

@@ -7,7 +7,7 @@ either the previous complete site or the new one; a failed build leaves it untou
 plugin renders ``diagrams/`` as part of the same build, so one run does render + site.
 
 ``--pages-only DIR`` skips MkDocs and writes the generated docs folder instead
-(:func:`adrgen.site.pages.write_pages`), for builders that read ``mkdocs.yml`` but run no MkDocs
+(:func:`adrgen.pipeline.write_pages`), for builders that read ``mkdocs.yml`` but run no MkDocs
 plugins (Zensical).
 
 This module is a front end: unlike :mod:`adrgen.site.pages` it imports MkDocs.
@@ -29,8 +29,9 @@ from adrgen.config import Config
 from adrgen.diagrams.renderer import Progress
 from adrgen.errors import ConfigError, OutputError, SiteBuildFailed, display_path
 from adrgen.output import recover, replace_dir, repository_lock
+from adrgen.pipeline import write_pages
 from adrgen.site.nav import DEFAULT_TITLE, OPTIONAL_PAGES, SiteLayout
-from adrgen.site.pages import SiteContent, write_pages
+from adrgen.site.pages import SiteContent
 
 MKDOCS_FILE = "mkdocs.yml"
 

@@ -1,14 +1,10 @@
 """The site's pages, generated from the model through Jinja templates (no MkDocs here).
 
-:func:`prepare_site` is the one entry point both front ends use:
-
-* the MkDocs plugin turns its :class:`SiteContent` into in-memory ``File`` objects;
-* :func:`write_pages` (``adrgen build --pages-only DIR``) writes it into a folder that any
-  builder reading ``mkdocs.yml`` (plain MkDocs, Zensical) can build without plugins.
-
-It runs the pipeline (load, validate, render ``diagrams/``), draws the raw PlantUML blocks
-of Markdown fields and hand-written pages in the same batch, and renders one page per
-record plus the index, the decision graph and the tags page.
+:func:`generate_pages` makes one page per record plus the index, the decision graph,
+the tags page and the number-range pages, as :class:`SiteContent`. The orchestration that
+loads the records and starts the PlantUML batch around it is
+:func:`adrgen.pipeline.prepare_site`; the MkDocs plugin turns the content into in-memory
+``File`` objects, and :func:`adrgen.pipeline.docs_folder` into a folder any builder builds.
 
 Page templates (``templates/pages/*.md.j2``) produce Markdown for the builder. Record text
 reaches them only as data, escaped by default (see :mod:`adrgen.site.markdown`).
@@ -17,9 +13,10 @@ reaches them only as data, escaped by default (see :mod:`adrgen.site.markdown`).
 from __future__ import annotations
 
 import html
+import logging
 import posixpath
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -32,21 +29,11 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from adrgen.config import Config
-from adrgen.diagrams.fenced import BlockDiagram, Origin, Piggyback, PlantumlBlocks
+from adrgen.diagrams.fenced import BlockDiagram, Origin, PlantumlBlocks
+from adrgen.diagrams.job import DiagramFailure, RenderJob, RenderReport
 from adrgen.diagrams.plan import GRAPH_NAME, DiagramSource, graph_parts
-from adrgen.diagrams.renderer import Progress, Renderer, make_renderer
-from adrgen.errors import ConfigError, OutputError, Problem, RendererUnavailable, display_path
-from adrgen.output import recover, replace_dir
+from adrgen.errors import ConfigError, Problem
 from adrgen.parallel import fork_pays, two_cores
-from adrgen.pipeline import (
-    DiagramFailure,
-    RenderJob,
-    RenderReport,
-    discover_records,
-    load_records,
-    plan_diagrams,
-    start_render,
-)
 from adrgen.records.format import BUILTIN_STATUSES, UNKNOWN, Option, Record
 from adrgen.records.loader import LoadedDocument, load_file
 from adrgen.records.model import Decision, DecisionSet
@@ -77,7 +64,6 @@ EXTRA_JS = ["assets/adrgen/adrgen.js"]
 #: Statuses shown struck through / greyed wherever a record is listed.
 RETIRED_STATUSES = frozenset({"superseded", "rejected", "deprecated"})
 #: Marker file that makes a ``--pages-only`` folder safe to replace on the next run.
-PAGES_MARKER = ".adrgen-pages"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,6 +257,22 @@ class SiteContent:
         if self.job is not None:
             job, self.job = self.job, None
             job.abandon()
+
+    def log(self, log: logging.Logger) -> None:
+        """Report the run the way both builders report it: a summary and the warnings at
+        INFO, and each diagram PlantUML could not draw at WARNING."""
+        # INFO, not WARNING: a machine without PlantUML must still pass `mkdocs build
+        # --strict`; the page itself shows the warning next to the diagram's source.
+        log.info(
+            f"adrgen: {len(self.decisions)} decision(s), {self.render.summary()}, "
+            f"{len(self.blocks)} Markdown diagram block(s)"
+        )
+        for warning in self.warnings:
+            log.info(f"adrgen: {warning}")
+        # The site is built and the page shows the error and the source; a WARNING makes
+        # `--strict` fail the build.
+        for problem in self.failures:
+            log.warning(str(problem))
 
     def section_nav(self) -> list[Any]:
         """The nav entries of adrgen's section (see :func:`adrgen.site.nav.section_entries`)."""
@@ -759,7 +761,7 @@ def rewrite_handwritten(
     return replace_fences(markdown_text, fences, drawn)
 
 
-def _collect_blocks(
+def collect_blocks(
     blocks: PlantumlBlocks,
     config: Config,
     decisions: DecisionSet,
@@ -820,133 +822,7 @@ def _collect_blocks(
         raise ValidationFailed(problems)
 
 
-def _open_renderer(config: Config) -> tuple[Renderer | None, str]:
-    try:
-        renderer = make_renderer(config.renderer)
-        if renderer is None:
-            return None, ""
-        return renderer, renderer.identity()
-    except RendererUnavailable:
-        return None, ""  # render_diagrams reports why, as a warning
-
-
-def _renders_everything(config: Config) -> bool:
-    """True when no SVG exists yet, in ``diagrams/`` or the local cache: a cold build.
-
-    Only then is a PlantUML process started before the records are even loaded: a build
-    that may render nothing (a no-op rebuild, a fresh clone with committed SVGs) must start
-    none.
-    """
-    for folder in (config.diagrams_dir, config.cache_dir / "svg"):
-        try:
-            if next(folder.glob("*.svg"), None) is not None:
-                return False
-        except OSError:
-            continue
-    return True
-
-
-def prepare_site(
-    config: Config,
-    *,
-    layout: SiteLayout | None = None,
-    hand_written: Mapping[str, tuple[str, Path]] | None = None,
-    existing: Iterable[str] = (),
-    docs_dir: Path | None = None,
-    decisions: DecisionSet | None = None,
-    defer: bool = False,
-    progress: Progress | None = None,
-) -> SiteContent:
-    """Run the pipeline and generate every page, diagram and asset of the site.
-
-    ``hand_written`` maps the site path of each hand-written Markdown page to its text and
-    file (their PlantUML blocks join the batch); ``existing`` lists site paths the docs folder
-    already has, which generated pages never replace. ``docs_dir`` is the builder's docs
-    folder: records inside it are published by the builder itself, others are added.
-
-    With ``defer``, a PlantUML batch keeps drawing in the background when this returns: the
-    pages only need to know which diagrams will have an SVG, not the SVGs. The caller then
-    publishes ``deferred_assets`` only after :meth:`SiteContent.finish` (the MkDocs plugin
-    does so at the end of the build, so PlantUML and MkDocs share the two cores). Markdown
-    ```plantuml blocks that still need drawing are rendered before this returns either way.
-    ``progress`` is told ``(done, total)`` as the PlantUML batch's diagrams come back.
-    Raises :class:`~adrgen.errors.AdrgenError` (never anything else) on bad input.
-    """
-    layout = layout or SiteLayout()
-    hand_written = dict(hand_written or {})
-    existing = set(existing)
-    early: Renderer | None = None
-    if _renders_everything(config):
-        # Cold build: start PlantUML's JVM now, so it boots while the records are loaded.
-        try:
-            early = make_renderer(config.renderer)
-        except RendererUnavailable:
-            early = None
-        if early is not None:
-            # Every record's diagram and the graph, plus any Markdown blocks (not counted).
-            early.prestart(len(discover_records(config.decisions_dir)) + 1)
-    job: RenderJob | None = None
-    try:
-        documents: dict[Path, LoadedDocument] = {}
-        if decisions is None:
-            decisions, documents = load_records(config)
-        # Planned once, for the render and the pages (planning twice cost ~1.5 ms a record).
-        planned = plan_diagrams(config, decisions)
-        blocks = PlantumlBlocks(config.root, config.cache_dir)
-        _collect_blocks(blocks, config, decisions, hand_written, documents)
-        if early is not None:
-            try:
-                renderer, identity = early, early.identity()
-            except RendererUnavailable:
-                renderer, identity = None, ""
-        else:
-            renderer, identity = _open_renderer(config)
-        piggyback: Piggyback | None = None
-        if renderer is not None:
-            pending_blocks = blocks.pending(identity)
-            piggyback = Piggyback(renderer, pending_blocks)
-            job = start_render(
-                config,
-                decisions=decisions,
-                documents=documents,
-                renderer=piggyback,
-                sources=planned,
-                background=defer and not pending_blocks,
-                progress=progress,
-            )
-        else:
-            job = start_render(config, decisions=decisions, documents=documents, sources=planned)
-        if not job.pending:
-            job.finish()
-        if renderer is not None and piggyback is not None:
-            if job.pending:
-                blocks.resolve(renderer, identity, {})  # nothing pending: all from the cache
-            else:
-                blocks.resolve(renderer, identity, piggyback.drawn)
-        else:
-            blocks.resolve(None, "", {})
-        content = _generate(
-            config,
-            decisions,
-            documents,
-            blocks,
-            job,
-            planned,
-            layout,
-            existing,
-            docs_dir,
-        )
-    except BaseException:
-        if job is not None:
-            job.abandon()
-        raise
-    finally:
-        if early is not None:
-            early.close()  # processes started early that no batch used
-    return content
-
-
-def _generate(
+def generate_pages(
     config: Config,
     decisions: DecisionSet,
     documents: Mapping[Path, LoadedDocument],
@@ -957,6 +833,8 @@ def _generate(
     existing: set[str],
     docs_dir: Path | None,
 ) -> SiteContent:
+    """Make every generated page and list every asset, for a render ``job`` that may still
+    be drawing: a page links the SVGs its diagrams will have (see :func:`adrgen.pipeline.prepare_site`)."""
     report = job.report
     warnings = list(report.warnings)
     sources_by_name = {s.name: s.text for s in planned}
@@ -1062,80 +940,3 @@ def _template_file(env: jinja2.Environment, name: str) -> Path:
     if not filename:
         raise ConfigError(f"template {name!r} not found in {template_search_path()}")
     return Path(filename)
-
-
-# ---------------------------------------------------------------------------------------------
-# --pages-only: a folder any builder can build
-
-
-def _check_pages_target(config: Config, target: Path) -> None:
-    target = target.resolve()
-    protected = [config.root, config.decisions_dir, config.diagrams_dir, config.templates_dir]
-    for folder in protected:
-        if target == folder.resolve() or folder.resolve().is_relative_to(target):
-            raise OutputError(
-                f"refusing to write pages into {display_path(target)}: it holds {display_path(folder)}"
-            )
-    if target.is_relative_to(config.decisions_dir.resolve()):
-        raise OutputError(
-            f"refusing to write pages inside the docs folder {display_path(config.decisions_dir)}"
-        )
-    if target.is_dir() and any(target.iterdir()) and not (target / PAGES_MARKER).is_file():
-        raise OutputError(
-            f"{display_path(target)} is not empty and was not written by adrgen; choose another folder"
-        )
-
-
-def write_pages(config: Config, target: Path, *, layout: SiteLayout | None = None) -> SiteContent:
-    """Write the docs folder a plugin-less builder needs: pages, diagrams, assets, records.
-
-    Hand-written pages and other files of the decisions folder are copied (their PlantUML
-    blocks already drawn), so ``target`` is a complete ``docs_dir``. The folder is replaced
-    whole, atomically; a folder adrgen did not write is never overwritten.
-    """
-    _check_pages_target(config, target)
-    docs = config.decisions_dir
-    records = {p.resolve() for p in discover_records(docs)}
-    hand_written: dict[str, tuple[str, Path]] = {}
-    others: dict[str, Path] = {}
-    if docs.is_dir():
-        for path in sorted(docs.rglob("*")):
-            parts = path.relative_to(docs).parts
-            if any(part.startswith(".") for part in parts) or not path.is_file():
-                continue
-            uri = "/".join(parts)
-            if path.suffix == ".md":
-                try:
-                    hand_written[uri] = (path.read_text(encoding="utf-8"), path)
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise OutputError(f"cannot read {display_path(path)}: {exc}") from None
-            elif path.resolve() not in records:
-                others[uri] = path
-    content = prepare_site(
-        config,
-        layout=layout,
-        hand_written=hand_written,
-        existing=hand_written,
-        docs_dir=docs,
-    )
-    files: dict[str, Path | bytes] = {
-        PAGES_MARKER: b"Written by `adrgen build --pages-only`; replaced on every run.\n"
-    }
-    for uri, path in others.items():
-        files[uri] = path.read_bytes()
-    for decision in content.decisions:
-        source = decision.source.resolve()
-        if source.is_relative_to(docs.resolve()):
-            uri = source.relative_to(docs.resolve()).as_posix()
-        else:
-            uri = f"decisions/{source.name}"
-        # Copied, never hard-linked: an edit in the output must not change the record.
-        files[uri] = decision.source.read_bytes()
-    for uri, (text, path) in hand_written.items():
-        files[uri] = rewrite_handwritten(text, uri, content.blocks, path).encode("utf-8")
-    for page in content.pages:
-        files[page.src_uri] = page.content.encode("utf-8")
-    files.update(content.assets)
-    recover(target)
-    replace_dir(target, files)
-    return content

@@ -1,6 +1,6 @@
-"""The MkDocs front end: ``plugins: [adrgen]``. A thin adapter over :mod:`adrgen.site.pages`.
+"""The MkDocs front end: ``plugins: [adrgen]``. A thin adapter over :mod:`adrgen.pipeline`.
 
-It holds no logic of its own. On every build it calls :func:`adrgen.site.pages.prepare_site`, the
+It holds no logic of its own. On every build it calls :func:`adrgen.pipeline.prepare_site`, the
 same pipeline ``adrgen build`` and ``adrgen build --pages-only`` use, and hands the result to
 MkDocs as in-memory files:
 
@@ -40,6 +40,7 @@ from mkdocs.utils.meta import get_data
 from adrgen.config import RENDERER_KINDS, Config, load_config
 from adrgen.diagrams.renderer import Progress
 from adrgen.errors import AdrgenError
+from adrgen.pipeline import prepare_site
 from adrgen.site.nav import (
     DEFAULT_TITLE,
     OPTIONAL_PAGES,
@@ -48,7 +49,7 @@ from adrgen.site.nav import (
     normal_section,
     place_section,
 )
-from adrgen.site.pages import EXTRA_CSS, EXTRA_JS, SiteContent, prepare_site, rewrite_handwritten
+from adrgen.site.pages import EXTRA_CSS, EXTRA_JS, SiteContent, rewrite_handwritten
 
 if TYPE_CHECKING:  # only `mkdocs serve` loads it (with watchdog): builds skip 10 ms of imports
     from mkdocs.livereload import LiveReloadServer
@@ -91,18 +92,6 @@ class AdrgenPluginConfig(base.Config):  # type: ignore[no-untyped-call]
     renderer = c.Optional(c.Choice(RENDERER_KINDS))
 
 
-class _DeferredDiagram(File):
-    """An SVG the build's PlantUML batch is still drawing.
-
-    MkDocs copies static files before it renders the pages; this one is copied by
-    :meth:`AdrgenPlugin.on_post_build` instead, once the batch is done, so the batch
-    overlaps the whole page build rather than only its first half.
-    """
-
-    def copy_file(self, dirty: bool = False) -> None:
-        """Copied later, by the plugin (see the class docstring)."""
-
-
 def plugin_error(exc: AdrgenError) -> PluginError:
     """An adrgen error as MkDocs shows it: one line per problem, file and line first."""
     lines = exc.lines()
@@ -120,7 +109,8 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         self.project: Config | None = None
         self.content: SiteContent | None = None
         self.layout = SiteLayout()
-        self._deferred: list[File] = []
+        #: Placeholders of the SVGs still being drawn, with the file each will be.
+        self._deferred: list[tuple[File, Path]] = []
         #: Set by `adrgen build` for its progress bar; plain `mkdocs build` leaves it unset.
         self.progress: Progress | None = None
 
@@ -211,7 +201,7 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
             self._abandon()
             raise
         if content.job is None:
-            self._log_summary(content)
+            content.log(log)
         return files
 
     def _add_files(
@@ -237,9 +227,13 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
             if uri in existing:
                 log.info(f"{uri} exists in the docs folder; adrgen's copy was not added")
                 continue
-            if uri in content.deferred_assets:
-                deferred = _DeferredDiagram.generated(config, uri, abs_src_path=str(source))
-                self._deferred.append(deferred)
+            if uri in content.deferred_assets and isinstance(source, Path):
+                # An SVG the background batch is still drawing. MkDocs copies static files
+                # before it renders the pages; this placeholder is copied then, and
+                # on_post_build gives it its drawn bytes, so the batch overlaps the whole
+                # page build rather than only its first half.
+                deferred = File.generated(config, uri, content=b"")
+                self._deferred.append((deferred, source))
                 files.append(deferred)
             elif isinstance(source, Path):
                 files.append(File.generated(config, uri, abs_src_path=str(source)))
@@ -267,21 +261,6 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         kept, inside = merge_auto_section(auto, self.layout)
         return place_section(kept, [*entries, *inside], self.layout)
 
-    @staticmethod
-    def _log_summary(content: SiteContent) -> None:
-        # INFO, not WARNING: a machine without PlantUML must still pass `mkdocs build --strict`;
-        # the page itself shows the warning next to the diagram's source.
-        log.info(
-            f"adrgen: {len(content.decisions)} decision(s), {content.render.summary()}, "
-            f"{len(content.blocks)} Markdown diagram block(s)"
-        )
-        for warning in content.warnings:
-            log.info(f"adrgen: {warning}")
-        # A diagram PlantUML could not draw is a WARNING: the site is built, its page shows
-        # the error and the source, and `--strict` makes the build fail.
-        for problem in content.failures:
-            log.warning(str(problem))
-
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Finish the background PlantUML batch; copy the SVGs it drew into the site."""
         content = self.content
@@ -292,11 +271,13 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         except AdrgenError as exc:
             self._deferred = []
             raise plugin_error(exc) from None
-        self._log_summary(content)
-        for deferred in self._deferred:
-            # A diagram that failed has no SVG; its page says so.
-            if deferred.abs_src_path and Path(deferred.abs_src_path).is_file():
-                File.copy_file(deferred)
+        content.log(log)
+        for deferred, drawn in self._deferred:
+            if drawn.is_file():
+                deferred.content_bytes = drawn.read_bytes()
+                deferred.copy_file()
+            else:  # a diagram that failed has no SVG; its page says so
+                Path(deferred.abs_dest_path).unlink(missing_ok=True)
         self._deferred = []
 
     def on_build_error(self, *, error: Exception) -> None:

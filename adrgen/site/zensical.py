@@ -7,7 +7,7 @@ in a workspace of its own inside the project (``.adrgen-cache/zensical/``):
 * ``docs/``: the docs folder Zensical builds. The user's ``docs_dir`` (hand-written pages with
   their ```plantuml fences drawn, every other file as it is), plus what the plugin would add:
   one page per record, the index, the graph, tags, the SVGs and adrgen's CSS and JS, and the
-  records that live outside ``docs_dir``. It is made by :func:`adrgen.site.pages.prepare_site`,
+  records that live outside ``docs_dir``. It is made by :func:`adrgen.pipeline.docs_folder`,
   the plugin's own pipeline, with the plugin's options from ``mkdocs.yml``, so both builders
   publish the same pages at the same URLs.
 * ``mkdocs.yml``: the user's configuration as Zensical should read it: every setting kept
@@ -53,7 +53,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -72,16 +72,10 @@ from adrgen.errors import (
     display_path,
 )
 from adrgen.output import recover, replace_dir, repository_lock
+from adrgen.pipeline import DocsFolder, docs_folder
 from adrgen.site.builders import check_site_target
 from adrgen.site.nav import SiteLayout, place_section
-from adrgen.site.pages import (
-    EXTRA_CSS,
-    EXTRA_JS,
-    SiteContent,
-    prepare_site,
-    rewrite_handwritten,
-    template_dirs,
-)
+from adrgen.site.pages import EXTRA_CSS, EXTRA_JS, SiteContent, template_dirs
 
 # The plugin's option types validate its options here too, so both builders accept and
 # refuse the same mkdocs.yml; and the extensions it adds are added here.
@@ -607,104 +601,6 @@ def derive_config(
 PENDING_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>\n'
 
 
-@dataclass
-class Generated:
-    """One run of the pipeline into a workspace."""
-
-    content: SiteContent
-    #: Every file of the docs folder, by path: bytes, or a file to copy.
-    files: dict[str, bytes | Path] = field(default_factory=dict)
-    #: Docs-folder path → the user's file a Zensical diagnostic about it should name (pages
-    #: copied unchanged), or the file it was generated from.
-    origins: dict[str, tuple[Path, bool]] = field(default_factory=dict)
-    #: SVGs still being drawn (see :data:`PENDING_SVG`), by docs-folder path, with the file
-    #: in ``diagrams/`` each will be.
-    pending: dict[str, Path] = field(default_factory=dict)
-    #: Docs-folder paths written or removed by this run.
-    changed: list[str] = field(default_factory=list)
-
-
-def _docs_sources(
-    docs_dir: Path, skip: Sequence[Path]
-) -> tuple[dict[str, tuple[str, Path]], dict[str, Path]]:
-    """Hand-written pages (text, file) and other files of ``docs_dir``, by site path.
-
-    Hidden files are skipped, as MkDocs and Zensical skip them, and so are folders adrgen
-    or the builder write into (the cache, the site), which may lie inside ``docs_dir``.
-    """
-    pages: dict[str, tuple[str, Path]] = {}
-    others: dict[str, Path] = {}
-    skipped = {p.resolve() for p in skip}
-    for current, dirs, names in os.walk(docs_dir):
-        here = Path(current)
-        dirs[:] = sorted(
-            d for d in dirs if not d.startswith(".") and (here / d).resolve() not in skipped
-        )
-        for name in sorted(names):
-            path = here / name
-            if name.startswith(".") or not path.is_file():
-                continue
-            uri = path.relative_to(docs_dir).as_posix()
-            if path.suffix == ".md":
-                try:
-                    pages[uri] = (path.read_text(encoding="utf-8"), path)
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise OutputError(f"cannot read {display_path(path)}: {exc}") from None
-            else:
-                others[uri] = path
-    return pages, others
-
-
-def compose_docs(
-    config: Config,
-    source: SiteSource,
-    *,
-    progress: Progress | None = None,
-    defer: bool = False,
-) -> Generated:
-    """Every file of the docs folder Zensical builds, by path, and where each comes from.
-
-    What the MkDocs plugin adds to a build, written out: the same :func:`prepare_site` call
-    with the same layout, the user's docs folder, and the plugin's rule that a file the
-    user wrote is never replaced by a generated one. With ``defer``, the PlantUML batch
-    goes on drawing in the background (see :func:`build`).
-    """
-    skip = [config.cache_dir, source.site_dir, config.diagrams_dir]
-    hand_written, others = _docs_sources(source.docs_dir, skip)
-    content = prepare_site(
-        config,
-        layout=source.layout,
-        hand_written=hand_written,
-        existing={*hand_written, *others},
-        docs_dir=source.docs_dir,
-        defer=defer,
-        progress=progress,
-    )
-    files: dict[str, bytes | Path] = dict(others)
-    origins: dict[str, tuple[Path, bool]] = {uri: (path, True) for uri, path in others.items()}
-    for uri, (text, path) in hand_written.items():
-        drawn = rewrite_handwritten(text, uri, content.blocks, path)
-        files[uri] = drawn.encode("utf-8")
-        # Lines move where a fence became a picture: then the copy is named, not the page.
-        origins[uri] = (path, drawn == text)
-    for page in content.pages:
-        files[page.src_uri] = page.content.encode("utf-8")
-    for decision in content.decisions:
-        origins.setdefault(source.layout.uri(f"{decision.name}.md"), (decision.source, False))
-    pending: dict[str, Path] = {}
-    for uri, asset in sorted(content.assets.items()):
-        if uri in files:
-            continue  # the user's own file of that name wins, as with the plugin
-        if uri in content.deferred_assets and isinstance(asset, Path):
-            pending[uri] = asset
-            files[uri] = PENDING_SVG
-        else:
-            files[uri] = asset
-    for uri, record in sorted(content.sources.items()):
-        files.setdefault(uri, record)
-    return Generated(content, files, origins, pending)
-
-
 def sync_dir(target: Path, files: Mapping[str, bytes | Path]) -> list[str]:
     """Make ``target`` hold exactly ``files``, rewriting only those whose bytes changed.
 
@@ -772,18 +668,27 @@ class Workspace:
         *,
         progress: Progress | None = None,
         defer: bool = False,
-    ) -> Generated:
-        """Run the pipeline, bring ``docs/`` up to date and (re)write the configuration."""
-        generated = compose_docs(config, source, progress=progress, defer=defer)
+    ) -> tuple[DocsFolder, list[str]]:
+        """Run the pipeline, bring ``docs/`` up to date and (re)write the configuration;
+        also the paths written or removed (SVGs still being drawn are placeholders)."""
+        generated = docs_folder(
+            config,
+            source.docs_dir,
+            source.layout,
+            skip=[source.site_dir],
+            defer=defer,
+            progress=progress,
+        )
         content = generated.content
+        files = {**generated.files, **dict.fromkeys(generated.pending, PENDING_SVG)}
         try:
-            generated.changed = sync_dir(self.docs, generated.files)
+            changed = sync_dir(self.docs, files)
             if self._write_config(source, content):
-                generated.changed.append(CONFIG_NAME)
+                changed.append(CONFIG_NAME)
         except BaseException:
             content.abandon()
             raise
-        return generated
+        return generated, changed
 
     def _write_config(self, source: SiteSource, content: SiteContent) -> bool:
         """Write the derived configuration; True when it changed."""
@@ -811,18 +716,6 @@ class Workspace:
         except OSError as exc:
             raise OutputError(f"could not write {display_path(self.config_file)}: {exc}") from None
         return False
-
-
-def log_content(content: SiteContent) -> None:
-    """Report the pipeline's run the way the MkDocs plugin reports it."""
-    log.info(
-        f"adrgen: {len(content.decisions)} decision(s), {content.render.summary()}, "
-        f"{len(content.blocks)} Markdown diagram block(s)"
-    )
-    for warning in content.warnings:
-        log.info(f"adrgen: {warning}")
-    for problem in content.failures:
-        log.warning(str(problem))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1010,7 +903,7 @@ def build(
     workspace = Workspace(config.cache_dir / BUILD_WORKSPACE, BUILD_SITE)
     kept = f"{display_path(target)} was left as it was"
     with repository_lock(config.cache_dir):
-        generated = workspace.refresh(config, source, progress=progress, defer=True)
+        generated, _changed = workspace.refresh(config, source, progress=progress, defer=True)
         content = generated.content
         staging = workspace.site_dir
         try:
@@ -1022,17 +915,15 @@ def build(
                 if (text := content.page_after_render(page.src_uri)) is not None
             }
             content.finish()  # writes diagrams/
-            log_content(content)
+            content.log(log)
             if strict and content.failures:
                 raise ZensicalFailed(
                     f"the site was not built ({len(content.failures)} diagram(s) PlantUML could "
                     f"not draw, in strict mode); {kept}"
                 )
             for uri, drawn in generated.pending.items():
-                if drawn.is_file():
+                if drawn.is_file():  # else it failed: its page shows the error instead
                     generated.files[uri] = drawn
-                else:
-                    del generated.files[uri]  # failed: its page shows the error instead
             for uri, text in remade.items():
                 generated.files[uri] = text.encode("utf-8")
             sync_dir(workspace.docs, generated.files)
@@ -1059,7 +950,7 @@ def build(
 
 
 def _zensical_build(
-    workspace: Workspace, generated: Generated, cwd: Path, *, strict: bool, kept: str
+    workspace: Workspace, generated: DocsFolder, cwd: Path, *, strict: bool, kept: str
 ) -> None:
     """``zensical build`` into the workspace's (fresh) staging folder; its report logged."""
     shutil.rmtree(workspace.site_dir, ignore_errors=True)
@@ -1169,8 +1060,8 @@ def serve(
     workspace = Workspace(config.cache_dir / SERVE_WORKSPACE, SERVE_SITE)
     for notice in source.notices:
         log.warning(notice)
-    generated = workspace.refresh(config, source)
-    log_content(generated.content)
+    generated, _changed = workspace.refresh(config, source)
+    generated.content.log(log)
 
     def watched() -> tuple[list[Path], list[Path]]:
         paths = [
@@ -1218,7 +1109,7 @@ def serve(
                 try:
                     source = read_site_source(mkdocs_yml)
                     config = project_config(load_config(base.root), source, renderer)
-                    generated = workspace.refresh(config, source)
+                    generated, changed = workspace.refresh(config, source)
                 except LockedError as exc:
                     log.info(f"adrgen: {exc}; trying again")
                     retry = True  # another adrgen run holds the diagrams: next tick
@@ -1228,9 +1119,9 @@ def serve(
                         log.error(line)
                     log.error("adrgen: the preview shows the last pages that built")
                     continue
-                log_content(generated.content)
-                if generated.changed:
-                    log.info(f"adrgen: {len(generated.changed)} file(s) changed for Zensical")
+                generated.content.log(log)
+                if changed:
+                    log.info(f"adrgen: {len(changed)} file(s) changed for Zensical")
         except KeyboardInterrupt:
             log.info("adrgen: stopping the preview")
         finally:

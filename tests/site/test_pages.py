@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from adrgen.config import load_config
+from adrgen.pipeline import prepare_site
 from adrgen.site.nav import SiteLayout
-from adrgen.site.pages import prepare_site, url_prefix
+from adrgen.site.pages import url_prefix
 from tests.site.conftest import record, write
 
 EVIDENCE = """\
