@@ -20,7 +20,7 @@ import fcntl
 import os
 import shutil
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from adrgen.errors import LockedError, OutputError, display_path
@@ -111,6 +111,52 @@ def _swap_in(staging: Path, target: Path) -> None:
     os.rename(target, retired)
     os.rename(staging, target)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def sync_dir(target: Path, files: Mapping[str, bytes | Path]) -> list[str]:
+    """Make ``target`` hold exactly ``files``, rewriting only those whose bytes changed.
+
+    Unlike :func:`replace_dir` the folder stays the same folder, and a file whose bytes
+    are the same keeps its mtime: a running ``zensical serve`` watches the folder, and a
+    dirty MkDocs build compares mtimes, so both rebuild only the pages whose files changed.
+    Each file is replaced by a rename, so no reader sees half of one. Returns the paths
+    written or removed, sorted.
+    """
+    changed: list[str] = []
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        present = {
+            p.relative_to(target).as_posix()
+            for p in target.rglob("*")
+            if p.is_file() or p.is_symlink()
+        }
+        for name in sorted(present - set(files)):
+            (target / name).unlink()
+            changed.append(name)
+        for name, content in sorted(files.items()):
+            data = content.read_bytes() if isinstance(content, Path) else content
+            path = target / name
+            if name in present and path.is_file() and path.read_bytes() == data:
+                continue
+            for parent in reversed(path.relative_to(target).parents[:-1]):
+                folder = target / parent
+                if folder.exists() and not folder.is_dir():
+                    folder.unlink()  # a file where a folder must now be
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_dir():
+                shutil.rmtree(path)
+            temporary = path.with_name(f".{path.name}.adrgen-tmp-{os.getpid()}")
+            temporary.write_bytes(data)
+            os.replace(temporary, path)
+            changed.append(name)
+        for folder in sorted(
+            (p for p in target.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True
+        ):
+            with suppress(OSError):
+                folder.rmdir()  # only when empty
+    except OSError as exc:
+        raise OutputError(f"could not write {display_path(target)}: {exc}") from None
+    return sorted(set(changed))
 
 
 def write_file_atomic(path: Path, content: bytes) -> None:

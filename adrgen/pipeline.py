@@ -35,6 +35,7 @@ from adrgen.records.model import DecisionSet
 # The diagram, renderer, site and output modules (Jinja, urllib, ctypes) are imported where
 # they are used: `adrgen check` and the importer need few of them.
 if TYPE_CHECKING:
+    from adrgen.diagrams.fenced import PlantumlBlocks
     from adrgen.diagrams.job import RenderJob, RenderReport
     from adrgen.diagrams.plan import DiagramSource
     from adrgen.diagrams.renderer import Progress, Renderer
@@ -101,6 +102,7 @@ def prepare_site(
     decisions: DecisionSet | None = None,
     defer: bool = False,
     progress: Progress | None = None,
+    renderer: Renderer | None = None,
 ) -> SiteContent:
     """Run the pipeline and generate every page, diagram and asset of the site.
 
@@ -115,69 +117,23 @@ def prepare_site(
     does so at the end of the build, so PlantUML and MkDocs share the two cores). Markdown
     ```plantuml blocks that still need drawing are rendered before this returns either way.
     ``progress`` is told ``(done, total)`` as the PlantUML batch's diagrams come back.
+    ``renderer`` is a preview session's warm one; without it, each run opens its own.
     Raises :class:`~adrgen.errors.AdrgenError` (never anything else) on bad input.
     """
-    from adrgen.diagrams.fenced import Piggyback, PlantumlBlocks
-    from adrgen.diagrams.job import start_render
-    from adrgen.diagrams.plan import plan_diagrams
-    from adrgen.diagrams.renderer import make_renderer, open_renderer
-    from adrgen.site.nav import SiteLayout
+    from adrgen.diagrams.fenced import PlantumlBlocks
     from adrgen.site.pages import collect_blocks, generate_pages
 
-    layout = layout or SiteLayout()
-    hand_written = dict(hand_written or {})
-    existing = set(existing)
-    early: Renderer | None = None
-    if _renders_everything(config):
-        # Cold build: start PlantUML's JVM now, so it boots while the records are loaded.
-        try:
-            early = make_renderer(config.renderer)
-        except RendererUnavailable:
-            early = None
-        if early is not None:
-            # Every record's diagram and the graph, plus any Markdown blocks (not counted).
-            early.prestart(len(discover_records(config.decisions_dir)) + 1)
+    renderer = renderer or _early_renderer(config)
     job: RenderJob | None = None
     try:
         documents: dict[Path, LoadedDocument] = {}
         if decisions is None:
             decisions, documents = load_records(config)
         # Planned once, for the render and the pages (planning twice cost ~1.5 ms a record).
-        planned = plan_diagrams(config, decisions)
+        planned = _plan(config, decisions)
         blocks = PlantumlBlocks(config.root, config.cache_dir)
-        collect_blocks(blocks, config, decisions, hand_written, documents)
-        if early is not None:
-            try:
-                renderer, identity = early, early.identity()
-            except RendererUnavailable:
-                renderer, identity = None, ""
-        else:
-            # Without one, the render below opens it again and reports why, as a warning.
-            renderer, identity, _why = open_renderer(config.renderer)
-        piggyback: Piggyback | None = None
-        if renderer is not None:
-            pending_blocks = blocks.pending(identity)
-            piggyback = Piggyback(renderer, pending_blocks)
-            job = start_render(
-                config,
-                decisions=decisions,
-                documents=documents,
-                renderer=piggyback,
-                sources=planned,
-                background=defer and not pending_blocks,
-                progress=progress,
-            )
-        else:
-            job = start_render(config, decisions=decisions, documents=documents, sources=planned)
-        if not job.pending:
-            job.finish()
-        if renderer is not None and piggyback is not None:
-            if job.pending:
-                blocks.resolve(renderer, identity, {})  # nothing pending: all from the cache
-            else:
-                blocks.resolve(renderer, identity, piggyback.drawn)
-        else:
-            blocks.resolve(None, "", {})
+        collect_blocks(blocks, config, decisions, hand_written or {}, documents)
+        job = _draw(config, decisions, documents, planned, blocks, renderer, defer, progress)
         content = generate_pages(
             config,
             decisions,
@@ -185,8 +141,8 @@ def prepare_site(
             blocks,
             job,
             planned,
-            layout,
-            existing,
+            layout or _default_layout(),
+            set(existing),
             docs_dir,
         )
     except BaseException:
@@ -194,9 +150,89 @@ def prepare_site(
             job.abandon()
         raise
     finally:
-        if early is not None:
-            early.close()  # processes started early that no batch used
+        if renderer is not None:
+            renderer.close()  # processes started early that no batch used
     return content
+
+
+def _early_renderer(config: Config) -> Renderer | None:
+    """On a cold build, PlantUML started now, so its JVM boots while the records load."""
+    from adrgen.diagrams.renderer import make_renderer
+
+    if not _renders_everything(config):
+        return None  # the render opens one if it needs one
+    try:
+        early = make_renderer(config.renderer)
+    except RendererUnavailable:
+        return None
+    if early is not None:
+        # Every record's diagram and the graph, plus any Markdown blocks (not counted).
+        early.prestart(len(discover_records(config.decisions_dir)) + 1)
+    return early
+
+
+def _plan(config: Config, decisions: DecisionSet) -> list[DiagramSource]:
+    from adrgen.diagrams.plan import plan_diagrams
+
+    return plan_diagrams(config, decisions)
+
+
+def _default_layout() -> SiteLayout:
+    from adrgen.site.nav import SiteLayout
+
+    return SiteLayout()
+
+
+def _draw(
+    config: Config,
+    decisions: DecisionSet,
+    documents: Mapping[Path, LoadedDocument],
+    planned: Sequence[DiagramSource],
+    blocks: PlantumlBlocks,
+    renderer: Renderer | None,
+    defer: bool,
+    progress: Progress | None,
+) -> RenderJob:
+    """Start one PlantUML batch for the records' diagrams and the Markdown blocks.
+
+    The blocks ride along at the front of the batch and are resolved before this returns;
+    the records' diagrams may go on drawing in the background (``defer``).
+    """
+    from adrgen.diagrams.fenced import Piggyback
+    from adrgen.diagrams.job import start_render
+    from adrgen.diagrams.renderer import open_renderer
+
+    identity = ""
+    if renderer is not None:
+        try:
+            identity = renderer.identity()
+        except RendererUnavailable:
+            renderer = None
+    else:
+        # Without one, start_render opens it again and reports why, as a warning.
+        renderer, identity, _why = open_renderer(config.renderer)
+    if renderer is None:
+        job = start_render(config, decisions=decisions, documents=documents, sources=planned)
+        job.finish()
+        blocks.resolve(None, "", {})
+        return job
+    pending_blocks = blocks.pending(identity)
+    piggyback = Piggyback(renderer, pending_blocks)
+    job = start_render(
+        config,
+        decisions=decisions,
+        documents=documents,
+        renderer=piggyback,
+        sources=planned,
+        background=defer and not pending_blocks,
+        progress=progress,
+    )
+    if job.pending:
+        blocks.resolve(renderer, identity, {})  # nothing pending: all from the cache
+    else:
+        job.finish()
+        blocks.resolve(renderer, identity, piggyback.drawn)
+    return job
 
 
 def _check_pages_target(config: Config, target: Path) -> None:

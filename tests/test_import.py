@@ -29,6 +29,7 @@ from adrgen.config import load_config
 from adrgen.errors import AdrgenError, ImportFailed
 from adrgen.importer import FileReport, ImportReport, ImportSettings, import_adrs
 from adrgen.records.collect import load_decisions
+from adrgen.records.format import INVERSE_LINK
 from tests.helpers import MINIMAL_RECORD, run_adrgen, write_record
 
 FIXTURES = Path(__file__).resolve().parent / "import_fixtures"
@@ -37,7 +38,6 @@ EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
     (CORPUS / "expected.yaml").read_text(encoding="utf-8")
 )
 KINDS = ("supersedes", "superseded_by", "relates_to")
-INVERSE = {"supersedes": "superseded_by", "superseded_by": "supersedes", "relates_to": "relates_to"}
 
 
 def run(root: Path, *sources: Path, **options: Any) -> ImportReport:
@@ -138,7 +138,7 @@ def _expected_links(name: str) -> dict[str, set[str]]:
     for other, entry in EXPECTED.items():
         for kind in KINDS:
             if name in ((entry.get("links") or {}).get(kind) or []):
-                want[INVERSE[kind]].add(other)
+                want[INVERSE_LINK[kind]].add(other)
     return want
 
 

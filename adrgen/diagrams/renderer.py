@@ -372,6 +372,8 @@ class PipeRenderer:
         #: True once a process of this renderer has drawn a diagram: PlantUML itself runs.
         self._proven = False
         self._lock = threading.Lock()
+        #: Keep each process alive after its batch, for the next one (a preview session).
+        self.keep_warm = False
 
     def _stamp(self) -> str:
         """Size and mtime of the executable (and jar): a cheap "has it changed" check."""
@@ -608,7 +610,13 @@ class PipeRenderer:
         process = current[slot]
         if process is not None:
             current[slot] = None
-            process.finish()
+            if self.keep_warm:
+                # Warm and JIT-compiled: the next batch's diagrams take tens of milliseconds
+                # where a new JVM would take seconds.
+                with self._lock:
+                    self._waiting.append(process)
+            else:
+                process.finish()
         return results
 
     def _runs(self) -> bool:
@@ -847,6 +855,44 @@ def open_renderer(config: RendererConfig) -> tuple[Renderer | None, str, str]:
         return renderer, renderer.identity(), ""
     except RendererUnavailable as exc:
         return None, "", f"{exc}: wrote .puml files only"
+
+
+class SessionRenderer:
+    """One renderer for a whole preview session (``adrgen serve``): its PlantUML processes
+    stay alive and warm between builds, so an edit's diagram is drawn in tens of
+    milliseconds instead of a JVM start. :meth:`close`, which every build calls, keeps them;
+    :meth:`shutdown` stops them."""
+
+    def __init__(self, inner: Renderer, settings: RendererConfig) -> None:
+        self.inner = inner
+        #: The settings it was made from: a session whose settings change makes a new one.
+        self.settings = settings
+        if isinstance(inner, PipeRenderer):
+            inner.keep_warm = True
+
+    def identity(self) -> str:
+        """The inner renderer's identity."""
+        return self.inner.identity()
+
+    def render(
+        self,
+        sources: Sequence[str],
+        progress: Progress | None = None,
+        listener: Listener | None = None,
+    ) -> list[RenderResult]:
+        """Draw with the inner renderer's warm processes."""
+        return self.inner.render(sources, progress, listener)
+
+    def prestart(self, batch_size: int) -> None:
+        """Start a process now if none is warm."""
+        self.inner.prestart(batch_size)
+
+    def close(self) -> None:
+        """Keep the warm processes: the session goes on (see :meth:`shutdown`)."""
+
+    def shutdown(self) -> None:
+        """Stop the session's processes."""
+        self.inner.close()
 
 
 def cache_key(source: str, identity: str) -> str:

@@ -31,7 +31,7 @@ from adrgen.config import Config
 from adrgen.errors import ImportFailed, Problem
 from adrgen.importer.dates import DateOrder, git_added_date
 from adrgen.importer.draft import Draft, LinkLine
-from adrgen.importer.links import INVERSE, LinkKind, Resolver, Target
+from adrgen.importer.links import Resolver, Target
 from adrgen.importer.mapping import map_document
 from adrgen.importer.options import option_id
 from adrgen.importer.read import UnreadableFile, read_document, read_text
@@ -41,7 +41,7 @@ from adrgen.importer.sections import SectionTable
 from adrgen.importer.statuses import importer_rules
 from adrgen.importer.write import check_folder, record_yaml, write_records
 from adrgen.records.collect import discover_records, load_documents
-from adrgen.records.format import RecordRules
+from adrgen.records.format import INVERSE_LINK, LinkKind, RecordRules
 from adrgen.records.loader import DEFAULT_MAX_BYTES
 from adrgen.records.model import RECORD_FILENAME
 
@@ -389,7 +389,7 @@ def _link(drafts: list[Draft], existing: _Existing) -> None:
         for kind, targets in known.links.items():
             for draft in written.values():
                 if draft.number_out in targets:
-                    inverse = INVERSE[kind]  # type: ignore[index]
+                    inverse = INVERSE_LINK[kind]  # type: ignore[index]
                     if known.number not in draft.links[inverse]:
                         draft.links[inverse].add(known.number)
                         draft.note(
@@ -446,7 +446,7 @@ def _pair(
             "record 0000 cannot be linked (record numbers in links start at 1); the text is kept",
         )
         return
-    inverse = INVERSE[kind]
+    inverse = INVERSE_LINK[kind]
     if second.skip_kind == "imported before" or first.skip_kind == "imported before":
         # An existing record is never edited: the link stands only if it already agrees
         # (completed below from the existing record's own links).

@@ -21,20 +21,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from adrgen.importer.read import Line
+from adrgen.records.format import LinkKind
 
-__all__ = ["INVERSE", "LinkKind", "Reference", "references_in_line", "relation_before"]
+__all__ = ["Reference", "references_in_line", "relation_before"]
 
-LinkKind = Literal["supersedes", "superseded_by", "relates_to"]
-LINK_KINDS: tuple[LinkKind, ...] = ("supersedes", "superseded_by", "relates_to")
-INVERSE: dict[LinkKind, LinkKind] = {
-    "supersedes": "superseded_by",
-    "superseded_by": "supersedes",
-    "relates_to": "relates_to",
-}
 
 _SUPERSEDED_BY = re.compile(
     r"\b(?:superseded|superceded|superseeded|replaced|obsoleted|vervangen|reemplazad[oa]|"

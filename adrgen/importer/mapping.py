@@ -22,13 +22,13 @@ from typing import Any
 
 from adrgen.importer.dates import DateReading, date_in_file_name, only_date, read_date
 from adrgen.importer.draft import META_LINE, Draft, LinkLine, clean_markdown, layout_only
-from adrgen.importer.links import LinkKind, Reference, references_in_line
+from adrgen.importer.links import Reference, references_in_line
 from adrgen.importer.numbering import number_in_name, split_title, title_from_name
 from adrgen.importer.options import OptionsReader, item_text, plain_text
 from adrgen.importer.read import Block, Document, Line, Section, parse_inline
 from adrgen.importer.sections import SectionTable, metadata_part, normalise
 from adrgen.importer.statuses import StatusReading, read_status_line, read_status_text
-from adrgen.records.format import RecordRules
+from adrgen.records.format import LinkKind, RecordRules
 
 __all__ = ["map_document"]
 

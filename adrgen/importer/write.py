@@ -25,10 +25,9 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 from adrgen.authoring import round_trip_yaml
 from adrgen.errors import ImportFailed, OutputError, ValidationFailed, display_path
 from adrgen.importer.draft import Draft
-from adrgen.importer.links import LINK_KINDS
 from adrgen.output import write_new_file
 from adrgen.records.collect import discover_records, load_documents
-from adrgen.records.format import MonthDate, RecordRules
+from adrgen.records.format import LINK_KINDS, MonthDate, RecordRules
 from adrgen.records.loader import DEFAULT_MAX_BYTES, LoadedDocument, load_text
 from adrgen.records.validate import build_decision_set
 

@@ -301,8 +301,19 @@ class People(_Model):
     informed: list[Text] = Field(default_factory=list)
 
 
+#: The kinds of link between records (the fields of :class:`Links`).
+LinkKind = Literal["supersedes", "superseded_by", "relates_to"]
+LINK_KINDS: tuple[LinkKind, ...] = ("supersedes", "superseded_by", "relates_to")
+#: What a link says seen from its other end: both ends of a link must state it.
+INVERSE_LINK: dict[LinkKind, LinkKind] = {
+    "supersedes": "superseded_by",
+    "superseded_by": "supersedes",
+    "relates_to": "relates_to",
+}
+
+
 class Links(_Model):
-    """Relations to other records, by number. Both ends must agree."""
+    """Relations to other records, by number. Both ends must agree (:data:`INVERSE_LINK`)."""
 
     supersedes: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
     superseded_by: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)

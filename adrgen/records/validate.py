@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from adrgen.errors import Problem
-from adrgen.records.format import STATUSES_WITH_OUTCOME, Record, RecordRules
+from adrgen.records.format import INVERSE_LINK, STATUSES_WITH_OUTCOME, Record, RecordRules
 from adrgen.records.load_model import LoadFigure, LoadModelError, compute_load
 from adrgen.records.loader import DataPath, LoadedDocument
 from adrgen.records.model import RECORD_FILENAME, Decision, DecisionSet
@@ -356,12 +356,6 @@ def validate_document(
 # ---------------------------------------------------------------------------------------------
 # Layer 3: the corpus
 
-_INVERSE = {
-    "supersedes": "superseded_by",
-    "superseded_by": "supersedes",
-    "relates_to": "relates_to",
-}
-
 
 def corpus_problems(
     decisions: Sequence[Decision],
@@ -414,7 +408,7 @@ def corpus_problems(
                 other = unique.get(target)
                 if other is None:
                     continue  # invalid or duplicated: reported on its own
-                inverse = _INVERSE[kind]
+                inverse = INVERSE_LINK[kind]
                 if decision.number not in getattr(other.record.links, inverse):
                     problems.append(
                         doc.problem(

@@ -236,7 +236,23 @@ def serve_site(
     if renderer:
         # serve() reloads mkdocs.yml on every rebuild; the environment reaches each reload.
         os.environ["ADRGEN_RENDERER"] = renderer
+    # Dirty builds render only the pages an edit changed; adrgen's preview keeps the
+    # navigation, the tags listings and the search index whole (adrgen.site.preview), so
+    # MkDocs' warning that dirty builds may be inaccurate does not apply and is not shown.
+    build_log = logging.getLogger("mkdocs.commands.build")
+    build_log.addFilter(_not_the_dirty_warning)
     try:
-        serve(config_file=str(path), dev_addr=dev_addr, open_in_browser=open_in_browser)
+        serve(
+            config_file=str(path),
+            dev_addr=dev_addr,
+            open_in_browser=open_in_browser,
+            build_type="dirty",
+        )
     except MkDocsException as exc:
         raise SiteBuildFailed(f"mkdocs serve stopped: {exc.format_message()}") from None
+    finally:
+        build_log.removeFilter(_not_the_dirty_warning)
+
+
+def _not_the_dirty_warning(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith("A 'dirty' build is being performed")

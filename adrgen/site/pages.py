@@ -34,7 +34,7 @@ from adrgen.diagrams.job import DiagramFailure, RenderJob, RenderReport
 from adrgen.diagrams.plan import GRAPH_NAME, DiagramSource, graph_parts
 from adrgen.errors import ConfigError, Problem
 from adrgen.parallel import fork_pays, two_cores
-from adrgen.records.format import BUILTIN_STATUSES, UNKNOWN, Option, Record
+from adrgen.records.format import BUILTIN_STATUSES, INVERSE_LINK, UNKNOWN, Option, Record
 from adrgen.records.loader import LoadedDocument, load_file
 from adrgen.records.model import Decision, DecisionSet
 from adrgen.site.markdown import (
@@ -297,14 +297,6 @@ def _front_matter(meta: Mapping[str, Any]) -> str:
     return f"---\n{dumped}---\n"
 
 
-#: A link another record states about this one, seen from this one.
-_INVERSE_LINK = {
-    "superseded_by": "supersedes",
-    "supersedes": "superseded_by",
-    "relates_to": "relates_to",
-}
-
-
 def _links_index(decisions: DecisionSet) -> dict[int, dict[str, set[int]]]:
     """What every record says about every other, by target: one pass over the corpus.
 
@@ -313,7 +305,7 @@ def _links_index(decisions: DecisionSet) -> dict[int, dict[str, set[int]]]:
     index: dict[int, dict[str, set[int]]] = {}
     for other in decisions:
         theirs = other.record.links
-        for kind, inverse in _INVERSE_LINK.items():
+        for kind, inverse in INVERSE_LINK.items():
             for target in getattr(theirs, kind):
                 if target != other.number:
                     index.setdefault(target, {}).setdefault(inverse, set()).add(other.number)

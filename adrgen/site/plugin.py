@@ -31,8 +31,9 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import ValidationError
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import nest_paths
 from mkdocs.utils.meta import get_data
@@ -50,6 +51,7 @@ from adrgen.site.nav import (
     place_section,
 )
 from adrgen.site.pages import EXTRA_CSS, EXTRA_JS, SiteContent, rewrite_handwritten
+from adrgen.site.preview import Preview
 
 if TYPE_CHECKING:  # only `mkdocs serve` loads it (with watchdog): builds skip 10 ms of imports
     from mkdocs.livereload import LiveReloadServer
@@ -113,6 +115,23 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         self._deferred: list[tuple[File, Path]] = []
         #: Set by `adrgen build` for its progress bar; plain `mkdocs build` leaves it unset.
         self.progress: Progress | None = None
+        #: Under `mkdocs serve`, what the session keeps between builds (see on_startup).
+        self.preview: Preview | None = None
+        self.files: Files | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Under ``serve``, keep a preview session: a warm PlantUML and, with dirty builds
+        (``adrgen serve``), what makes partial rebuilds correct (:mod:`adrgen.site.preview`).
+
+        Defining this hook also makes MkDocs keep this plugin object between rebuilds."""
+        if command == "serve":
+            self.preview = Preview()
+            self.preview.dirty = dirty
+
+    def on_shutdown(self) -> None:
+        """Stop the preview session's PlantUML."""
+        if self.preview is not None:
+            self.preview.shutdown()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Load the project settings and register adrgen's stylesheet and script."""
@@ -190,10 +209,12 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
                 docs_dir=Path(config.docs_dir),
                 defer=True,
                 progress=self.progress,
+                renderer=self.preview.renderer(self.project.renderer) if self.preview else None,
             )
         except AdrgenError as exc:
             raise plugin_error(exc) from None
         self.content = content
+        self.files = files
         self._deferred = []
         try:
             self._add_files(content, files, config, existing, hand_written)
@@ -212,15 +233,31 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         existing: set[str],
         hand_written: dict[str, tuple[str, Path]],
     ) -> None:
+        assert self.project is not None
+        # A dirty rebuild compares mtimes: there, pages are files that change only with
+        # their text. Otherwise they stay in memory.
+        written = (
+            self.preview.page_files(self.project.cache_dir, content.pages)
+            if self.preview is not None and self.preview.dirty
+            else {}
+        )
         for page in content.pages:
             inclusion = (
                 InclusionLevel.NOT_IN_NAV
                 if page.src_uri in content.not_in_nav
                 else InclusionLevel.UNDEFINED
             )
-            generated = File.generated(
-                config, page.src_uri, content=page.content, inclusion=inclusion
-            )
+            if page.src_uri in written:
+                generated = File.generated(
+                    config,
+                    page.src_uri,
+                    abs_src_path=str(written[page.src_uri]),
+                    inclusion=inclusion,
+                )
+            else:
+                generated = File.generated(
+                    config, page.src_uri, content=page.content, inclusion=inclusion
+                )
             generated.edit_uri = page.edit_uri
             files.append(generated)
         for uri, source in sorted(content.assets.items()):
@@ -261,8 +298,32 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         kept, inside = merge_auto_section(auto, self.layout)
         return place_section(kept, [*entries, *inside], self.layout)
 
+    @event_priority(-100)  # after the other plugins have shaped the navigation
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> None:
+        """Under a dirty preview, choose what this build must render again."""
+        if self.preview is not None and self.preview.dirty:
+            self.preview.before_pages(nav, config, files)
+
+    @event_priority(150)  # before Material's tags plugin lists every page's tags (100)
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> None:
+        """Under a dirty preview, show the pages MkDocs skipped to the gathering plugins."""
+        if self.preview is not None and self.preview.dirty:
+            self.preview.skipped_pages(config, files)
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """Note the pages a dirty preview build rendered."""
+        if self.preview is not None:
+            self.preview.page_built(page)
+        return output
+
+    @event_priority(-100)  # after the search plugins have written their index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Finish the background PlantUML batch; copy the SVGs it drew into the site."""
+        self._finish_batch()
+        if self.preview is not None and self.preview.dirty and self.files is not None:
+            self.preview.after_build(config, self.files)
+
+    def _finish_batch(self) -> None:
         content = self.content
         if content is None or content.job is None:
             return

@@ -71,7 +71,7 @@ from adrgen.errors import (
     ZensicalFailed,
     display_path,
 )
-from adrgen.output import recover, replace_dir, repository_lock
+from adrgen.output import recover, replace_dir, repository_lock, sync_dir
 from adrgen.pipeline import DocsFolder, docs_folder
 from adrgen.site.builders import check_site_target
 from adrgen.site.nav import SiteLayout, place_section
@@ -599,51 +599,6 @@ def derive_config(
 #: Stands in, in the docs folder, for an SVG that the PlantUML batch is still drawing while
 #: Zensical builds; the drawn SVG replaces it in the site before the site is published.
 PENDING_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>\n'
-
-
-def sync_dir(target: Path, files: Mapping[str, bytes | Path]) -> list[str]:
-    """Make ``target`` hold exactly ``files``, rewriting only those whose bytes changed.
-
-    Unlike :func:`adrgen.output.replace_dir` the folder stays the same folder: a running
-    ``zensical serve`` watches it, and rebuilds only the pages whose files changed. Each
-    file is replaced by a rename, so Zensical never reads half of one. Returns the paths
-    written or removed, sorted.
-    """
-    changed: list[str] = []
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        present = {
-            p.relative_to(target).as_posix()
-            for p in target.rglob("*")
-            if p.is_file() or p.is_symlink()
-        }
-        for name in sorted(present - set(files)):
-            (target / name).unlink()
-            changed.append(name)
-        for name, content in sorted(files.items()):
-            data = content.read_bytes() if isinstance(content, Path) else content
-            path = target / name
-            if name in present and path.is_file() and path.read_bytes() == data:
-                continue
-            for parent in reversed(path.relative_to(target).parents[:-1]):
-                folder = target / parent
-                if folder.exists() and not folder.is_dir():
-                    folder.unlink()  # a file where a folder must now be
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if path.is_dir():
-                shutil.rmtree(path)
-            temporary = path.with_name(f".{path.name}.adrgen-tmp-{os.getpid()}")
-            temporary.write_bytes(data)
-            os.replace(temporary, path)
-            changed.append(name)
-        for folder in sorted(
-            (p for p in target.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True
-        ):
-            with contextlib.suppress(OSError):
-                folder.rmdir()  # only when empty
-    except OSError as exc:
-        raise OutputError(f"could not write {display_path(target)}: {exc}") from None
-    return sorted(set(changed))
 
 
 class Workspace:
