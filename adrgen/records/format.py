@@ -313,7 +313,7 @@ INVERSE_LINK: dict[LinkKind, LinkKind] = {
 
 
 class Links(_Model):
-    """Relations to other records, by number. Both ends must agree (:data:`INVERSE_LINK`)."""
+    """Relations to other records, by number. Both ends must agree."""
 
     supersedes: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
     superseded_by: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
