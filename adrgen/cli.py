@@ -23,7 +23,7 @@ from adrgen import __version__
 from adrgen.config import BUILDERS, RENDERER_KINDS, Config, load_config
 from adrgen.errors import AdrgenError, display_path
 from adrgen.pipeline import discover_records, load_decisions, render_diagrams
-from adrgen.progress_bar import ProgressBar, wants_bar
+from adrgen.progress import ProgressBar, wants_bar
 from adrgen.records.format import record_json_schema
 
 EXIT_OK = 0
