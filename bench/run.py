@@ -211,7 +211,7 @@ class Bench:
 
 def make_project(n: int, root: Path) -> Path:
     """A docs repository as `adrgen init` makes it, with N generated records."""
-    from adrgen.authoring import init_repository
+    from adrgen.commands.init import init_repository
 
     sys.path.insert(0, str(ROOT / "bench"))
     import corpus
