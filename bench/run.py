@@ -991,7 +991,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result: dict[str, Any] = {
         "benchmark": "adrgen build speed (issue 6)",
         "command": f"{COMMAND}{' --quick' if args.quick else ''}",
-        "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "calibration_s_start": calibrate(),
         "load_avg_start": [round(x, 2) for x in os.getloadavg()],
