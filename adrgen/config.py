@@ -294,11 +294,6 @@ class Config:
         """A copy that builds the site with ``builder``."""
         return replace(self, settings=self.settings.model_copy(update={"builder": builder}))
 
-    def with_renderer(self, **changes: Any) -> Config:
-        """A copy with some renderer settings changed."""
-        renderer = self.renderer.model_copy(update=changes)
-        return replace(self, settings=self.settings.model_copy(update={"renderer": renderer}))
-
 
 def load_config(root: Path | None = None, **overrides: Any) -> Config:
     """Read ``adrgen.toml`` under ``root`` (default: the working directory) and apply overrides.
