@@ -1,6 +1,6 @@
-"""The command-line front end: a thin adapter over :mod:`adrgen.pipeline`.
+"""The command-line front end: a thin adapter over :mod:`adrgen.commands`.
 
-It parses arguments, calls the pipeline, and turns :class:`~adrgen.errors.AdrgenError` into
+It parses arguments, calls the command, prints its report, and turns :class:`~adrgen.errors.AdrgenError` into
 one line per problem and an exit code. It never shows a traceback to a user: unexpected
 errors are reported in one line too (``--verbose`` or ``ADRGEN_DEBUG=1`` shows the trace).
 
@@ -11,7 +11,6 @@ errors, or (``check``) generated files out of date; 3 an internal error; 130 int
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import traceback
@@ -22,10 +21,7 @@ from pathlib import Path
 from adrgen import __version__
 from adrgen.config import BUILDERS, RENDERER_KINDS, Config, load_config
 from adrgen.errors import AdrgenError, display_path
-from adrgen.pipeline import render_diagrams
-from adrgen.progress_bar import ProgressBar, wants_bar
-from adrgen.records.collect import discover_records, load_decisions
-from adrgen.records.format import record_json_schema
+from adrgen.progress import ProgressBar, wants_bar
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -83,21 +79,31 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(Path(args.root) if args.root else None, **overrides)
 
 
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+# Each cmd_* function calls its command (adrgen.commands) and prints the report; errors go
+# up to main(), the one place that turns them into lines and an exit code. The commands that
+# build import MkDocs, so they are imported where they run: `adrgen validate` never pays.
+
+
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     """Check records; print every problem."""
-    config = _config(args)
-    paths = [Path(p) for p in args.paths] or None
-    decisions = load_decisions(config, paths)
-    count = len(paths) if paths else len(discover_records(config.decisions_dir))
-    console.info(f"{count} record(s) valid ({len(decisions)} in the repository)")
+    from adrgen.commands.validate import validate
+
+    done = validate(_config(args), [Path(p) for p in args.paths])
+    console.info(f"{done.checked} record(s) valid ({done.in_repository} in the repository)")
     return EXIT_OK
 
 
 def cmd_render(args: argparse.Namespace, console: Console) -> int:
     """Write diagrams/; exit 1, naming each, when PlantUML could not draw some diagrams."""
+    from adrgen.commands.render import render
+
     config = _config(args)
     with console.progress_bar() as bar:
-        report = render_diagrams(config, force=args.force, progress=bar)
+        report = render(config, force=args.force, progress=bar)
     for warning in report.warnings:
         console.warn(warning)
     for name in report.rendered:
@@ -111,20 +117,28 @@ def cmd_render(args: argparse.Namespace, console: Console) -> int:
     return EXIT_INVALID if report.failed else EXIT_OK
 
 
-def cmd_build(args: argparse.Namespace, console: Console) -> int:
-    """Render diagrams/ and build the site (or, with --pages-only, write the pages)."""
+@contextmanager
+def _mkdocs_log(console: Console) -> Iterator[None]:
+    """MkDocs' own log lines on stderr: warnings, and with -v its narration of every step
+    (including the staging folder), which would drown the summary otherwise."""
     import logging
 
-    from adrgen.site import builders as site  # imports MkDocs: only these commands pay for it
+    from adrgen.site.builders import mkdocs_logging
+
+    with mkdocs_logging(logging.INFO if console.verbose else logging.WARNING):
+        yield
+
+
+def cmd_build(args: argparse.Namespace, console: Console) -> int:
+    """Render diagrams/ and build the site (or, with --pages-only, write the pages)."""
+    from adrgen.commands.build import build, build_pages_only
 
     config = _config(args)
-    config_file = Path(args.config_file) if args.config_file else None
-    # MkDocs narrates every step at INFO (including the staging folder); show it with -v.
-    level = logging.INFO if console.verbose else logging.WARNING
-    with site.mkdocs_logging(level):
+    config_file = _path(args.config_file)
+    with _mkdocs_log(console):
         if args.pages_only:
             target = Path(args.pages_only)
-            content = site.build_pages(config, target, config_file=config_file)
+            content = build_pages_only(config, target, config_file=config_file)
             for warning in content.warnings:
                 console.warn(warning)
             for problem in content.failures:
@@ -136,14 +150,14 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
             )
             return EXIT_OK
         with console.progress_bar() as bar:
-            built = site.build_site(
+            built = build(
                 config,
                 config_file=config_file,
-                site_dir=Path(args.site_dir) if args.site_dir else None,
+                site_dir=_path(args.site_dir),
                 strict=args.strict,
                 renderer=args.renderer,
-                progress=bar,
                 builder=args.builder,
+                progress=bar,
             )
     console.info(f"adrgen: {built.summary}")
     if built.failures:
@@ -157,13 +171,14 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     """Preview the site with live reload (wraps mkdocs serve, or zensical serve)."""
-    from adrgen.site import builders as site
+    from adrgen.commands.serve import serve
+    from adrgen.site.builders import mkdocs_logging
 
     config = _config(args)
-    with site.mkdocs_logging():
-        site.serve_site(
+    with mkdocs_logging():
+        serve(
             config,
-            config_file=Path(args.config_file) if args.config_file else None,
+            config_file=_path(args.config_file),
             dev_addr=args.dev_addr,
             renderer=args.renderer,
             open_in_browser=args.open,
@@ -174,17 +189,16 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_check(args: argparse.Namespace, console: Console) -> int:
     """Fail (exit 2) when diagrams/ is stale or orphaned; write nothing."""
-    from adrgen.check import check
+    from adrgen.commands.check import check
 
-    config = _config(args)
-    count = check(config, require_svg=not args.puml_only)
+    count = check(_config(args), require_svg=not args.puml_only)
     console.info(f"diagrams/ is current ({count} diagram(s))")
     return EXIT_OK
 
 
 def cmd_new(args: argparse.Namespace, console: Console) -> int:
     """Write the next numbered record."""
-    from adrgen.authoring import new_record
+    from adrgen.commands.new import new_record
 
     config = _config(args)
     made = new_record(config, args.title, status=args.status, supersedes=args.supersedes)
@@ -198,7 +212,7 @@ def cmd_new(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_init(args: argparse.Namespace, console: Console) -> int:
     """Set up a docs repository here, or add adrgen to the MkDocs site that is here."""
-    from adrgen.authoring import init_repository
+    from adrgen.commands.init import init_repository
 
     root = Path(args.root) if args.root else Path.cwd()
     report = init_repository(root, site_name=args.site_name, dry_run=args.dry_run)
@@ -223,32 +237,30 @@ def cmd_init(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_import(args: argparse.Namespace, console: Console) -> int:
     """Turn Markdown ADRs into YAML records; report per file (and as JSON with --report)."""
-    from adrgen.importer import ImportSettings, import_adrs
-    from adrgen.output import write_file_atomic
+    from adrgen.commands.import_ import import_records
 
-    config = _config(args)
-    report = import_adrs(
+    report = import_records(
+        _config(args),
         [Path(p) for p in args.paths],
-        config.decisions_dir,
         dry_run=args.dry_run,
         renumber=args.renumber,
         recursive=args.recursive,
-        settings=ImportSettings.from_config(config),
+        report_file=_path(args.report),
     )
     for line in report.lines():
         console.info(line)
     for todo in report.todo:
         console.warn(todo)
     if args.report:
-        write_file_atomic(Path(args.report), report.to_json().encode("utf-8"))
         console.info(f"report written to {args.report}")
     return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace, console: Console) -> int:
     """Print the JSON Schema of the record format."""
-    config = _config(args)
-    print(json.dumps(record_json_schema(config.rules), indent=2, sort_keys=True))
+    from adrgen.commands.schema import schema
+
+    print(schema(_config(args)))
     return EXIT_OK
 
 

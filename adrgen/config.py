@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import sys
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,11 +34,6 @@ from pydantic import (
 from adrgen.errors import ConfigError, Problem, display_path
 from adrgen.records.format import DEFAULT_STATUS_ALIASES, RecordRules
 from adrgen.records.loader import DEFAULT_MAX_BYTES
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on 3.10
-    import tomli as tomllib
 
 CONFIG_FILE = "adrgen.toml"
 
@@ -298,11 +293,6 @@ class Config:
     def with_builder(self, builder: str) -> Config:
         """A copy that builds the site with ``builder``."""
         return replace(self, settings=self.settings.model_copy(update={"builder": builder}))
-
-    def with_renderer(self, **changes: Any) -> Config:
-        """A copy with some renderer settings changed."""
-        renderer = self.renderer.model_copy(update=changes)
-        return replace(self, settings=self.settings.model_copy(update={"renderer": renderer}))
 
 
 def load_config(root: Path | None = None, **overrides: Any) -> Config:

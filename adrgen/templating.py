@@ -12,14 +12,17 @@ inside a record (``{{ 7*7 }}``) is printed as written and never evaluated.
 from __future__ import annotations
 
 import contextlib
-import os
+import json
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from adrgen import __version__
+from adrgen.cache_dirs import user_cache_dir
 from adrgen.diagrams import escape as plantuml_escape
 from adrgen.errors import TemplateError
 
@@ -35,7 +38,12 @@ def default_templates_dir() -> Path:
     return inside if inside.is_dir() else package.parent / "templates"
 
 
-def _search_path(project_templates: Path | None) -> tuple[str, ...]:
+def template_search_path(project_templates: Path | None = None) -> tuple[str, ...]:
+    """The folders templates are looked up in, the project's own first.
+
+    Public so other template environments (the site's pages) and watchers (``mkdocs serve``)
+    use the same lookup as the diagrams.
+    """
     dirs = []
     if project_templates is not None and project_templates.is_dir():
         dirs.append(str(project_templates))
@@ -43,15 +51,6 @@ def _search_path(project_templates: Path | None) -> tuple[str, ...]:
     if default not in dirs:
         dirs.append(default)
     return tuple(dirs)
-
-
-def template_search_path(project_templates: Path | None = None) -> tuple[str, ...]:
-    """The folders templates are looked up in, the project's own first.
-
-    Public so other template environments (the site's pages) and watchers (``mkdocs serve``)
-    use the same lookup as the diagrams.
-    """
-    return _search_path(project_templates)
 
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
@@ -78,8 +77,7 @@ def bytecode_cache(kind: str) -> jinja2.BytecodeCache | None:
     of 50 records takes 2.5 s); Jinja reuses the compiled code while the template's source,
     which it checksums, is unchanged.
     """
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    folder = Path(base) / "adrgen" / "templates" / f"{kind}-{__version__}"
+    folder = user_cache_dir() / "templates" / f"{kind}-{__version__}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -87,28 +85,64 @@ def bytecode_cache(kind: str) -> jinja2.BytecodeCache | None:
     return _BytecodeCache(str(folder))
 
 
-@lru_cache(maxsize=8)
-def _diagram_environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
+def sandboxed_environment(
+    search_path: Sequence[str],
+    *,
+    cache_kind: str | None = None,
+    finalize: Callable[[Any], Any] | None = None,
+    filters: Mapping[str, Callable[..., Any]] | None = None,
+) -> SandboxedEnvironment:
+    """A sandboxed environment over the folders of ``search_path``, first match winning.
+
+    Every adrgen environment lays text out the same way: undefined names are errors, block
+    tags leave no blank lines, and a template's final newline is kept. ``finalize`` is how
+    the output format escapes what a template prints (PlantUML, Markdown); autoescape stays
+    off because none of the formats is HTML. ``cache_kind`` names the folder of compiled
+    templates (see :func:`bytecode_cache`); ``None`` compiles in memory only.
+    """
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(list(search_path)),
-        bytecode_cache=bytecode_cache("diagrams"),
+        bytecode_cache=bytecode_cache(cache_kind) if cache_kind else None,
         undefined=jinja2.StrictUndefined,
-        # Escaping is the default for every {{ }} in a diagram template; fixed syntax is
-        # marked with the `raw` filter. See adrgen.diagrams.escape.
-        finalize=plantuml_escape.finalize,
+        finalize=finalize,
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["raw"] = plantuml_escape.raw
-    env.filters["block"] = plantuml_escape.escape_block
+    env.filters.update(filters or {})
     return env
+
+
+@lru_cache(maxsize=8)
+def _diagram_environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
+    # Escaping is the default for every {{ }} in a diagram template; fixed syntax is marked
+    # with the `raw` filter. See adrgen.diagrams.escape.
+    return sandboxed_environment(
+        search_path,
+        cache_kind="diagrams",
+        finalize=plantuml_escape.finalize,
+        filters={"raw": plantuml_escape.raw, "block": plantuml_escape.escape_block},
+    )
 
 
 def diagram_environment(project_templates: Path | None = None) -> SandboxedEnvironment:
     """The (cached, compiled-once) environment for ``.puml`` templates."""
-    return _diagram_environment(_search_path(project_templates))
+    return _diagram_environment(template_search_path(project_templates))
+
+
+def _yaml_scalar(value: object) -> str:
+    """A YAML scalar for a template: JSON strings are valid YAML and need no thought."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def authoring_environment() -> SandboxedEnvironment:
+    """The environment for the files ``new`` and ``init`` write, with a ``yaml`` filter.
+
+    Only adrgen's own templates: what these commands write is part of adrgen's contract (a
+    record that validates, a workflow that runs), not a project's layout.
+    """
+    return sandboxed_environment((str(default_templates_dir()),), filters={"yaml": _yaml_scalar})
 
 
 def render_template(env: jinja2.Environment, name: str, **context: object) -> str:
@@ -125,16 +159,3 @@ def render_template(env: jinja2.Environment, name: str, **context: object) -> st
         raise TemplateError(f"template {name!r} not found in {env.loader.searchpath}") from None  # type: ignore[union-attr]
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{name}: template error: {exc}") from None
-
-
-def template_files(env: jinja2.Environment, names: list[str]) -> list[Path]:
-    """The files that back the named templates (for staleness checks and live reload)."""
-    files = []
-    for name in names:
-        try:
-            source = env.get_template(name).filename
-        except jinja2.TemplateError:
-            continue
-        if source:
-            files.append(Path(source))
-    return files

@@ -366,7 +366,7 @@ async def open_loop(
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 conn = Connection(reader, writer)
             status, keep_alive = await asyncio.wait_for(conn.get(requests[i]), 10)
-        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
             errors[type(exc).__name__] += 1
             if conn is not None:
                 conn.close()
@@ -533,7 +533,7 @@ def machine(pg: PostgresServer) -> dict[str, Any]:
         "nh3",
     ]
     return {
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "cpu_model": cpu,
         "platform": platform.platform(),

@@ -211,7 +211,7 @@ class Bench:
 
 def make_project(n: int, root: Path) -> Path:
     """A docs repository as `adrgen init` makes it, with N generated records."""
-    from adrgen.authoring import init_repository
+    from adrgen.commands.init import init_repository
 
     sys.path.insert(0, str(ROOT / "bench"))
     import corpus
@@ -991,7 +991,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result: dict[str, Any] = {
         "benchmark": "adrgen build speed (issue 6)",
         "command": f"{COMMAND}{' --quick' if args.quick else ''}",
-        "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "calibration_s_start": calibrate(),
         "load_avg_start": [round(x, 2) for x in os.getloadavg()],

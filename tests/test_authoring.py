@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from adrgen.authoring import init_repository, new_record, slugify
-from adrgen.check import find_stale
+from adrgen.authoring import slugify
+from adrgen.commands.check import find_stale
+from adrgen.commands.init import init_repository
+from adrgen.commands.new import new_record
 from adrgen.config import load_config
 from adrgen.errors import AuthoringError, ValidationFailed
+from adrgen.importer import import_adrs
 from adrgen.pipeline import render_diagrams
 from adrgen.records.collect import load_decisions
 from tests.helpers import MINIMAL_RECORD, write_record
@@ -150,3 +153,21 @@ def test_new_states_no_estimate_for_the_author(docs_repo: Path) -> None:
     decision = load_decisions(load_config()).get(1)
     assert decision is not None
     assert all(o.complexity is None and o.time is None for o in decision.record.options)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Use PostgreSQL (not MySQL)!",
+        "Ünïcode café — déjà vu",
+        "Store rate-limit counters in Redis so that the limit holds across every worker and host",
+    ],
+)
+def test_new_and_import_name_a_title_alike(docs_repo: Path, tmp_path: Path, title: str) -> None:
+    made = new_record(load_config(), title, today=DAY)
+    source = tmp_path / "adr" / "0001-source-name.md"
+    source.parent.mkdir()
+    source.write_text(f"# {title}\n\nStatus: accepted\n\nDate: 2024-05-01\n", encoding="utf-8")
+    report = import_adrs([source], tmp_path / "imported")
+    [imported] = [r.output for r in report.files if r.output is not None]
+    assert imported.name == made.path.name  # both are 0001, with the one slug of the title

@@ -80,7 +80,7 @@ def test_internal_errors_show_no_traceback(
     def boom(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("adrgen.cli.load_decisions", boom)
+    monkeypatch.setattr("adrgen.commands.validate.load_decisions", boom)
     assert main(["validate"]) == 3
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: disk on fire" in err and "Traceback" not in err

@@ -24,7 +24,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adrgen.authoring import init_repository
+from adrgen.commands.init import init_repository
 from adrgen.config import load_config
 from adrgen.errors import AdrgenError, ImportFailed
 from adrgen.importer import FileReport, ImportReport, ImportSettings, import_adrs

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from adrgen.diagrams.renderer import PipeRenderer, make_renderer
-from adrgen.progress_bar import MIN_DIAGRAMS, ProgressBar, render_line
+from adrgen.progress import MIN_DIAGRAMS, ProgressBar, render_line
 from tests.conftest import PlantumlUnderTest
 from tests.helpers import MINIMAL_RECORD, run_adrgen, write_record
 

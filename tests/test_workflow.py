@@ -49,7 +49,7 @@ def test_this_repositorys_workflows_lint_clean() -> None:
 
 
 def test_the_workflow_init_writes_lints_clean(tmp_path: Path) -> None:
-    from adrgen.authoring import init_repository
+    from adrgen.commands.init import init_repository
 
     init_repository(tmp_path)
     assert actionlint(tmp_path / ".github" / "workflows" / "adr.yml") == []

@@ -24,8 +24,6 @@ from adrgen.templating import diagram_environment, render_template
 
 COMPARISON_TEMPLATE = "diagrams/comparison.puml.j2"
 GRAPH_TEMPLATE = "diagrams/decision-graph.puml.j2"
-#: Every template a diagram depends on; a change to any of them makes diagrams stale.
-DIAGRAM_TEMPLATES = [COMPARISON_TEMPLATE, GRAPH_TEMPLATE, "diagrams/skin.puml.j2"]
 #: The graph's file stem. Record stems start with a digit, so it can never clash with one.
 GRAPH_NAME = "decision-graph"
 

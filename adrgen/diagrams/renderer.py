@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from adrgen.cache_dirs import user_cache_dir
 from adrgen.config import RendererConfig
 from adrgen.errors import RendererUnavailable
 from adrgen.parallel import usable_cores
@@ -131,15 +132,10 @@ def plantuml_version(text: str) -> str:
     return f"PlantUML {match.group(1)}" if match else ""
 
 
-def _user_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    return Path(base) / "adrgen"
-
-
 def _read_memo() -> dict[str, str]:
     """Versions of the PlantUML installations seen before (see :meth:`PipeRenderer.identity`)."""
     try:
-        memo = json.loads((_user_cache_dir() / "renderer-versions.json").read_text("utf-8"))
+        memo = json.loads((user_cache_dir() / "renderer-versions.json").read_text("utf-8"))
     except (OSError, ValueError):
         return {}
     return memo if isinstance(memo, dict) else {}
@@ -148,7 +144,7 @@ def _read_memo() -> dict[str, str]:
 def _write_memo(stamp: str, identity: str) -> None:
     memo = _read_memo()
     memo[stamp] = identity
-    memo_file = _user_cache_dir() / "renderer-versions.json"
+    memo_file = user_cache_dir() / "renderer-versions.json"
     try:
         memo_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = memo_file.with_suffix(f".{os.getpid()}.tmp")

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adrgen.authoring import schema_header, slugify
+from adrgen.authoring import record_file_name, schema_header, slugify
 from adrgen.config import Config
 from adrgen.errors import ImportFailed, Problem
 from adrgen.importer.dates import DateOrder, git_added_date
@@ -264,11 +264,13 @@ class _Existing:
 # Numbers
 
 
-def _slug(draft: Draft) -> str:
-    slug = slugify(draft.title)
-    if slug == "decision" and not draft.title.casefold().startswith("decision"):
-        slug = slugify(draft.source.stem)
-    return slug
+def _file_name(number: int, draft: Draft) -> str:
+    """The record's file name, from its title as ``adrgen new`` would name it; from the
+    source's file name when the title has no letter or digit to make a name of."""
+    title = draft.title
+    if slugify(title) == "decision" and not title.casefold().startswith("decision"):
+        title = draft.source.stem  # "decision" is slugify's name for a title it cannot use
+    return record_file_name(number, title)
 
 
 def _number(
@@ -289,7 +291,7 @@ def _number(
             continue
         if draft.number is None:
             continue
-        name = f"{draft.number:04d}-{_slug(draft)}.yaml"
+        name = _file_name(draft.number, draft)
         if draft.number in taken or name in existing.names:
             owner = taken.get(draft.number, name)
             why = f"number {draft.number:04d} is taken by {owner}"
@@ -318,7 +320,7 @@ def _number(
         number, old = next_free, draft.number
         used.add(number)
         draft.number_out = number
-        draft.output = decisions_dir / f"{number:04d}-{_slug(draft)}.yaml"
+        draft.output = decisions_dir / _file_name(number, draft)
         if old is None:
             draft.note(0, "", f"no number in the file name or title; numbered {number:04d}")
         else:

@@ -82,7 +82,6 @@ class Draft:
     format: str = "freeform"
     title: str = ""
     title_from: str = "h1"
-    title_number: int | None = None
     title_line: int = 0
     number: int | None = None
     status: str = UNKNOWN

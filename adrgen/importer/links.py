@@ -152,12 +152,12 @@ class Resolver:
             for address in target.addresses:
                 self._by_address.setdefault(address, []).append(target)
 
-    def _by_slug(self, name: str, near: Path) -> Target | None:
+    def _by_unnumbered_stem(self, name: str, near: Path) -> Target | None:
         """The source whose file name, without its number, is ``name`` (``watt-time-v3``)."""
         name = re.sub(r"\.(?:md|html)$", "", name)
         if not name or name[0].isdigit():
             return None
-        return self._unique((t for t in self.targets if _slug(t.path) == name), near)
+        return self._unique((t for t in self.targets if _unnumbered_stem(t.path) == name), near)
 
     def _by_number(self, number: int, near: Path) -> Target | None:
         """The source numbered ``number``: in the same folder first, else the only one."""
@@ -192,13 +192,15 @@ class Resolver:
             name = PurePosixPath(path.rstrip("/")).name.casefold()
             found = self._unique(self._by_name.get(name, []), source)
             if found is None and decisions:
-                found = self._by_slug(name, source)
+                found = self._by_unnumbered_stem(name, source)
                 number = re.match(r"^0*(\d{1,5})[-_]", name)
                 if found is None and number and ref.number == int(number[1]):
                     # The same number and nearly the same name: the file, renamed since
                     # or spelt otherwise; another project's ADR 9 has another name.
                     renamed = self._by_number(ref.number, source)
-                    if renamed is not None and _alike(_slug(Path(name)), _slug(renamed.path)):
+                    if renamed is not None and _alike(
+                        _unnumbered_stem(Path(name)), _unnumbered_stem(renamed.path)
+                    ):
                         found = renamed
             return found
         if path.startswith("/"):
@@ -215,7 +217,7 @@ class Resolver:
         name = PurePosixPath(path.rstrip("/")).name.casefold()
         found = self._unique(self._by_name.get(name, []), source)
         if found is None and decisions:
-            found = self._by_slug(name, source)
+            found = self._by_unnumbered_stem(name, source)
         if found is not None:
             return found
         number = re.match(r"^(?:adr[-_]?)?0*(\d{1,5})(?:[-_.]|$)", name)
@@ -233,7 +235,9 @@ def _alike(one: str, other: str) -> bool:
     return difflib.SequenceMatcher(None, one, other).ratio() >= 0.75
 
 
-def _slug(path: Path) -> str:
+def _unnumbered_stem(path: Path) -> str:
+    """A source's file name without its number (``0009-sdk.md`` → ``sdk``), as sites that
+    drop the number (Docusaurus) link to it. Not a title's slug: the name is kept as written."""
     stem = path.parent.name if path.stem.casefold() in ("index", "readme") else path.stem
     return re.sub(r"^(?:adr[-_]?)?\d+[-_. ]+", "", stem.casefold())
 

@@ -130,7 +130,6 @@ class _Mapper(OptionsReader):
             raw_title, draft.title_from, draft.title_line = str(front["title"]), "front matter", 2
         parts = split_title(raw_title)
         draft.title = parts.title
-        draft.title_number = parts.number
         if not draft.title:
             draft.title, draft.title_from = title_from_name(doc.path), "file name"
         if draft.number is None and parts.number is not None and draft.title_from != "file name":

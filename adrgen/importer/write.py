@@ -22,14 +22,12 @@ import yaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from adrgen.authoring import round_trip_yaml
+from adrgen.authoring import problems_if_written, round_trip_yaml
 from adrgen.errors import ImportFailed, OutputError, ValidationFailed, display_path
 from adrgen.importer.draft import Draft
 from adrgen.output import write_new_file
-from adrgen.records.collect import discover_records, load_documents
 from adrgen.records.format import LINK_KINDS, MonthDate, RecordRules
-from adrgen.records.loader import DEFAULT_MAX_BYTES, LoadedDocument, load_text
-from adrgen.records.validate import build_decision_set
+from adrgen.records.loader import load_text
 
 __all__ = ["check_folder", "record_data", "record_yaml", "write_records"]
 
@@ -206,17 +204,10 @@ def check_folder(
     A project that requires estimates still gets records: the sources state none, and
     inventing them is not an option (the CLI says what is left to do).
     """
-    existing, _ = load_documents(discover_records(decisions_dir), DEFAULT_MAX_BYTES)
-    new: list[LoadedDocument] = []
-    for target, text in planned:
-        try:
-            new.append(load_text(text, target))
-        except ValidationFailed as exc:  # pragma: no cover - record_yaml read it back
-            raise ImportFailed(exc.problems) from None
-    rules = dataclasses.replace(rules, require_estimates=False)
-    _, before = build_decision_set(existing, rules)
-    _, after = build_decision_set([*existing, *new], rules)
-    added = sorted(set(after) - set(before))
+    try:
+        added = problems_if_written(decisions_dir, dict(planned), rules)
+    except ValidationFailed as exc:  # pragma: no cover - record_yaml read it back
+        raise ImportFailed(exc.problems) from None
     if added:
         raise ImportFailed(
             [

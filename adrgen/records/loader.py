@@ -96,6 +96,9 @@ class LoadedDocument:
     path: Path
     data: Any
     text: str = field(default="", repr=False, compare=False)
+    #: The composed node tree, when the loader kept it (see :func:`load_text`); otherwise it
+    #: is composed again from ``text`` the first time a position is asked for.
+    node: yaml.Node | None = field(default=None, repr=False, compare=False)
 
     @property
     def display(self) -> str:
@@ -104,6 +107,8 @@ class LoadedDocument:
 
     @functools.cached_property
     def _root(self) -> yaml.Node | None:
+        if self.node is not None:
+            return self.node
         # Parsed again, once, only for a document that has something to report: keeping
         # every document's node tree alive would make Python's GC scan it on every pass.
         loader = _Loader(self.text)
@@ -244,12 +249,10 @@ def load_text(text: str, path: Path) -> LoadedDocument:
         data = None if node is None else _Builder(loader, shown).build(node, 0, _Budget(), set())
     finally:
         loader.dispose()
-    document = LoadedDocument(path=path, data=data, text=text)
-    if node is not None and MAY_HOLD_DIAGRAMS.search(text):
-        # The pages place a Markdown field's ```plantuml blocks by position: keep this (rare)
-        # document's node tree rather than parse the file again for it.
-        document.__dict__["_root"] = node
-    return document
+    # The pages place a Markdown field's ```plantuml blocks by position: keep this (rare)
+    # document's node tree rather than parse the file again for it.
+    kept = node if MAY_HOLD_DIAGRAMS.search(text) else None
+    return LoadedDocument(path=path, data=data, text=text, node=kept)
 
 
 def _fail(shown: str, line: int, col: int, message: str) -> ValidationFailed:

@@ -46,7 +46,7 @@ from adrgen.site.markdown import (
     safe_url,
 )
 from adrgen.site.nav import SiteLayout, number_ranges, section_entries
-from adrgen.templating import bytecode_cache, render_template, template_search_path
+from adrgen.templating import render_template, sandboxed_environment, template_search_path
 
 DECISION_TEMPLATE = "pages/decision.md.j2"
 INDEX_TEMPLATE = "pages/index.md.j2"
@@ -91,20 +91,12 @@ def page_environment(project_templates: Path | None = None) -> SandboxedEnvironm
 
 @lru_cache(maxsize=8)
 def _page_environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(list(search_path)),
-        bytecode_cache=bytecode_cache("pages"),
-        undefined=jinja2.StrictUndefined,
+    return sandboxed_environment(
+        search_path,
+        cache_kind="pages",
         finalize=_finalize,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        filters={"h": html_text, "md": md_text, "uri": uri},
     )
-    env.filters["h"] = html_text
-    env.filters["md"] = md_text
-    env.filters["uri"] = uri
-    return env
 
 
 def template_dirs(config: Config) -> list[Path]:

@@ -278,7 +278,7 @@ async def simulated_user(
             headers["If-None-Match"] = etag
         try:
             reply = await conn.request("GET", UNREAD, headers)
-        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, StaleConnection) as exc:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, StaleConnection) as exc:
             record.transport_errors[f"GET {type(exc).__name__}"] += 1
             reply = None
         if reply is not None:
@@ -312,7 +312,7 @@ async def mark_read(
     """POST /notifications/<id>/read; True on 204."""
     try:
         reply = await conn.request("POST", f"/notifications/{nid}/read", {"Cookie": cookie})
-    except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, StaleConnection) as exc:
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, StaleConnection) as exc:
         record.transport_errors[f"POST {type(exc).__name__}"] += 1
         record.failed_reads[(user_id, nid)] += 1
         return False
