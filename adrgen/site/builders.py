@@ -1,16 +1,13 @@
-"""``adrgen build`` and ``adrgen serve``: the site, built by MkDocs with the adrgen plugin,
-or by Zensical (``builder = "zensical"``, see :mod:`adrgen.site.zensical`).
+"""MkDocs as the builder, for ``adrgen build`` and ``adrgen serve`` (:mod:`adrgen.commands`).
 
-``build`` runs MkDocs in-process into a private folder under ``.adrgen-cache/`` and then
-swaps it into ``site/`` whole (:func:`adrgen.output.replace_dir`), so ``site/`` is always
-either the previous complete site or the new one; a failed build leaves it untouched. The
-plugin renders ``diagrams/`` as part of the same build, so one run does render + site.
+:func:`build_into` runs MkDocs in-process into a private folder under ``.adrgen-cache/``
+and then swaps it into ``site/`` whole (:func:`adrgen.output.replace_dir`), so ``site/`` is
+always either the previous complete site or the new one; a failed build leaves it
+untouched. The plugin renders ``diagrams/`` as part of the same build, so one run does
+render + site. :func:`mkdocs_serve` runs ``mkdocs serve`` with the dirty builds that
+:mod:`adrgen.site.preview` keeps correct. Zensical is :mod:`adrgen.site.zensical`.
 
-``--pages-only DIR`` skips MkDocs and writes the generated docs folder instead
-(:func:`adrgen.pipeline.write_pages`), for builders that read ``mkdocs.yml`` but run no MkDocs
-plugins (Zensical).
-
-This module is a front end: unlike :mod:`adrgen.site.pages` it imports MkDocs.
+This module imports MkDocs: unlike :mod:`adrgen.site.pages`, it is a front end's.
 """
 
 from __future__ import annotations
@@ -21,30 +18,17 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from adrgen.config import Config
 from adrgen.diagrams.renderer import Progress
 from adrgen.errors import ConfigError, OutputError, SiteBuildFailed, display_path
-from adrgen.output import recover, replace_dir, repository_lock
-from adrgen.pipeline import write_pages
+from adrgen.output import recover, replace_dir
 from adrgen.site.nav import DEFAULT_TITLE, OPTIONAL_PAGES, SiteLayout
-from adrgen.site.pages import SiteContent
+from adrgen.site.plugin import AdrgenPlugin
 
 MKDOCS_FILE = "mkdocs.yml"
-
-
-@dataclass(frozen=True)
-class BuiltSite:
-    """What ``adrgen build`` made: where the site is, and what the pipeline did."""
-
-    path: Path
-    #: ``7 decision(s), 8 diagram(s): 1 rendered, 7 reused (PlantUML 1.2026.8)``.
-    summary: str
-    #: Diagrams and Markdown blocks PlantUML could not draw (their pages say so).
-    failures: int
 
 
 @contextmanager
@@ -75,7 +59,8 @@ def mkdocs_file(config: Config, config_file: Path | None = None) -> Path:
     return path
 
 
-def _load_mkdocs(path: Path, **overrides: Any) -> Any:
+def load_mkdocs(path: Path, **overrides: Any) -> Any:
+    """The MkDocs configuration at ``path``; its errors as a :class:`ConfigError`."""
     from mkdocs.config import load_config as load_mkdocs_config
     from mkdocs.exceptions import ConfigurationError
 
@@ -91,7 +76,7 @@ def site_layout(config: Config, config_file: Path | None = None) -> SiteLayout:
     path = config_file or config.root / MKDOCS_FILE
     if not path.is_file():
         return SiteLayout()
-    mk = _load_mkdocs(path)
+    mk = load_mkdocs(path)
     plugin = mk["plugins"].get("adrgen")
     options = plugin.config if plugin is not None else None
     return SiteLayout(
@@ -102,57 +87,23 @@ def site_layout(config: Config, config_file: Path | None = None) -> SiteLayout:
     )
 
 
-def build_site(
-    config: Config,
-    *,
-    config_file: Path | None = None,
-    site_dir: Path | None = None,
-    strict: bool = False,
-    renderer: str | None = None,
-    progress: Progress | None = None,
-    builder: str | None = None,
-) -> BuiltSite:
-    """Render diagrams and build the site with MkDocs, then swap it into place atomically.
-
-    ``progress`` is told ``(done, total)`` as the PlantUML batch's diagrams come back. A
-    diagram PlantUML cannot draw does not stop the build (its page shows the error; MkDocs
-    logs a warning, which ``strict`` turns into a failure). ``builder`` (default: the
-    project's ``builder`` setting) may be ``"zensical"``: the same pages, built by Zensical.
-    Raises :class:`AdrgenError` on any failure, leaving the previous site as it was.
-    """
-    path = mkdocs_file(config, config_file)
-    if (builder or config.builder) == "zensical":
-        from adrgen.site import zensical
-
-        built = zensical.build(
-            config, path, site_dir=site_dir, strict=strict, renderer=renderer, progress=progress
-        )
-        summary = f"{len(built.content.decisions)} decision(s), {built.content.render.summary()}"
-        return BuiltSite(built.path, summary, len(built.content.failures))
-    mk = _load_mkdocs(path, strict=strict)
+def adrgen_plugin(
+    mk: Any, path: Path, config: Config, *, renderer: str | None, progress: Progress | None
+) -> AdrgenPlugin:
+    """The loaded configuration's adrgen plugin, given the CLI's ``--root``, ``--renderer``
+    and progress bar (they reach it through its own options); a clear error without one."""
     plugins = mk["plugins"]
     if "adrgen" not in plugins:
         raise ConfigError(
             f"{display_path(path)}: the adrgen plugin is not enabled; add it: "
             "plugins: [search, tags, adrgen] (or use `adrgen build --pages-only DIR`)"
         )
-    # The CLI's --root and --renderer reach the plugin through its own options.
-    plugin = plugins["adrgen"]
+    plugin: AdrgenPlugin = plugins["adrgen"]
     plugin.config.root = str(config.root)
     if renderer:
         plugin.config.renderer = renderer
     plugin.progress = progress
-    target = (site_dir or Path(mk["site_dir"])).resolve()
-    check_site_target(config, target)
-    # One build at a time per repository: a second one fails at once with a clear message
-    # instead of racing this one for diagrams/ and site/.
-    with repository_lock(config.cache_dir):
-        path = _build_locked(mk, plugins, config, target)
-    content = plugin.content
-    if content is None:  # pragma: no cover - the plugin ran, or the build raised
-        return BuiltSite(path, "", 0)
-    summary = f"{len(content.decisions)} decision(s), {content.render.summary()}"
-    return BuiltSite(path, summary, len(content.failures))
+    return plugin
 
 
 def check_site_target(config: Config, target: Path) -> None:
@@ -162,7 +113,9 @@ def check_site_target(config: Config, target: Path) -> None:
             raise OutputError(f"refusing to build the site into {display_path(target)}")
 
 
-def _build_locked(mk: Any, plugins: Any, config: Config, target: Path) -> Path:
+def build_into(mk: Any, config: Config, target: Path) -> None:
+    """Build with MkDocs into a private staging folder, then swap it into ``target`` whole;
+    a failed build leaves ``target`` as it was. The caller holds the repository lock."""
     from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
 
@@ -171,6 +124,7 @@ def _build_locked(mk: Any, plugins: Any, config: Config, target: Path) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     mk["site_dir"] = str(staging)
     try:
+        plugins = mk["plugins"]
         plugins.on_startup(command="build", dirty=False)
         try:
             build(mk)
@@ -189,7 +143,6 @@ def _build_locked(mk: Any, plugins: Any, config: Config, target: Path) -> Path:
         replace_dir(target, files, keep_dotfiles=False)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
 
 
 def _remove_stale_staging(cache_dir: Path) -> None:
@@ -204,32 +157,10 @@ def _remove_stale_staging(cache_dir: Path) -> None:
             continue  # not ours to judge, or still running
 
 
-def build_pages(config: Config, target: Path, *, config_file: Path | None = None) -> SiteContent:
-    """``--pages-only``: write the generated docs folder for a plugin-less builder."""
-    return write_pages(config, target, layout=site_layout(config, config_file))
-
-
-def serve_site(
-    config: Config,
-    *,
-    config_file: Path | None = None,
-    dev_addr: str | None = None,
-    renderer: str | None = None,
-    open_in_browser: bool = False,
-    builder: str | None = None,
+def mkdocs_serve(
+    path: Path, *, dev_addr: str | None, renderer: str | None, open_in_browser: bool
 ) -> None:
-    """Run ``mkdocs serve`` on the project, or ``zensical serve`` on the docs folder adrgen
-    keeps up to date for it (``builder``; default: the project's setting). Blocks until
-    interrupted."""
-    path = mkdocs_file(config, config_file)
-    if (builder or config.builder) == "zensical":
-        from adrgen.site import zensical
-
-        zensical.serve(
-            config, path, dev_addr=dev_addr, renderer=renderer, open_in_browser=open_in_browser
-        )
-        return
-
+    """Run ``mkdocs serve`` with dirty builds until interrupted."""
     from mkdocs.commands.serve import serve
     from mkdocs.exceptions import MkDocsException
 
