@@ -14,7 +14,8 @@ the same PlantUML (``ADRGEN_RENDERER=command``: Debian's ``plantuml`` 1.2020; or
   ``site/``, ``.adrgen-cache/`` and a fresh ``XDG_CACHE_HOME``. Naive: plain MkDocs with
   plantuml-markdown drawing every diagram as a fenced block, one JVM each
   (``bench/run.py``'s naive route).
-* **cold build vs naive, 200 diagrams**: ``bench/corpus.py``'s 200 records.
+* **cold build vs naive, 200 diagrams**: ``bench/corpus.py``'s corpus of 154 records (their 154
+  diagrams and 46 parts of the decision graph).
 * **cold build vs its floor**: one JVM start (a one-diagram batch, C1) + every diagram at warm
   speed (one C2 JVM drawing the batch twice: the second pass) shared over the cores + a plain
   ``mkdocs build`` of the same pages (``adrgen build --pages-only``). Also shown: one
@@ -62,6 +63,11 @@ START_OPTIONS = f"-XX:TieredStopAtLevel=1 -XX:+UseSerialGC {HEADLESS}"
 #: The warm speed of the floor: C2, once compiled, draws fastest.
 WARM_OPTIONS = f"-XX:+UseSerialGC {HEADLESS}"
 RECORD_0001 = "0001-notification-delivery.yaml"
+#: "200 diagrams": bench/corpus.py's records draw one diagram each, and the decision graph one
+#: per group of linked records (46 groups among 154 records): 154 + 46 = 200.
+BIG_RECORDS = 154
+#: The scenarios, in the order they run (``--rows``).
+ROWS = ("small", "big", "noop", "validate", "serve_small", "serve_big")
 
 
 @dataclass(frozen=True)
@@ -402,8 +408,8 @@ def _validate(v: dict[str, Any]) -> tuple[str, str, str, bool]:
     )
 
 
-def goals(sizes: dict[str, int]) -> list[Goal]:
-    small, big = sizes["small_diagrams"], sizes["big_diagrams"]
+def goals(sizes: dict[str, Any]) -> list[Goal]:
+    small, big = sizes.get("small_diagrams", 38), sizes.get("big_diagrams", 200)
     serve_small, serve_big = sizes["serve_small"], sizes["serve_big"]
     big_goal = {"1.2026": 20.0, "1.2020": 15.0}
     return [
@@ -517,6 +523,30 @@ def parts_table(result: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def busy_fraction(seconds: float = 3.0) -> float:
+    """The share of all cores busy over the next ``seconds`` (from /proc/stat)."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def _wait_for_idle(busy: float, at_most: float) -> float:
+    """The machine may be shared: wait a while for others' work to end before timing."""
+    deadline = time.monotonic() + at_most
+    now = busy_fraction()
+    if now >= busy:
+        _log(f"waiting up to {at_most:.0f} s for the CPUs to be idle ({now:.0%} busy)")
+    while now >= busy and time.monotonic() < deadline:
+        now = busy_fraction()
+    return round(now, 2)
+
+
 def _log(text: str) -> None:
     print(f"  {text}", file=sys.stderr, flush=True)
 
@@ -566,6 +596,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--adrgen", type=Path, help="an adrgen source tree to measure (default: the installed)"
     )
     parser.add_argument("--only", choices=["1.2020", "1.2026"], help="one PlantUML only")
+    parser.add_argument(
+        "--rows",
+        type=lambda text: text.split(","),
+        default=list(ROWS),
+        help=f"the scenarios to run, comma-separated (default: all of {','.join(ROWS)})",
+    )
+    parser.add_argument(
+        "--idle-busy",
+        type=float,
+        default=0.25,
+        help="before each scenario, wait until less than this share of the CPUs is busy",
+    )
+    parser.add_argument(
+        "--idle-wait", type=float, default=180, help="…but for at most this many seconds"
+    )
     parser.add_argument("--work", type=Path, help="scratch folder (default: temporary, removed)")
     parser.add_argument("--out", type=Path, help="JSON results (default bench/results/…)")
     args = parser.parse_args(argv)
@@ -579,7 +624,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     versions = [p for p in plantumls(args.jar) if args.only in (None, p.name)]
     quick = args.quick
     reps = 1 if quick else 2
-    big_records = 60 if quick else 200
+    big_records = 60 if quick else BIG_RECORDS
     serve_sizes = (30, 150) if quick else (100, 1000)
     validate_records = 150 if quick else 1000
     edits = 1 if quick else 3
@@ -600,47 +645,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load_avg_start": _round(os.getloadavg()),
         "versions": {p.name: {} for p in versions},
     }
-    sizes: dict[str, int] = {}
+    result["sizes"] = {
+        "serve_small": serve_sizes[0],
+        "serve_big": serve_sizes[1],
+        "noop": 50,
+        "validate": validate_records,
+    }
+
+    def save() -> None:
+        """The results so far (a run that fails late keeps its earlier figures)."""
+        result["verdicts"] = verdict_rows(result)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+
     try:
         small = repository_copy(work / "repo37")
         big = run.make_project(big_records, work / f"n{big_records}")
 
         def each(key: str, scenario: Callable[[Plantuml], dict[str, Any]]) -> None:
+            if key not in args.rows:
+                return
             for puml in versions:
                 bench.renderer_env = puml.env
-                result["versions"][puml.name][key] = scenario(puml)
+                idle = _wait_for_idle(args.idle_busy, args.idle_wait)
+                figures = scenario(puml) | {"cpus_busy_before": idle}
+                result["versions"][puml.name][key] = figures
+                if key in ("small", "big"):
+                    result["sizes"][f"{key}_diagrams"] = figures["diagrams"]
+                save()
 
         for puml in versions:
             probe = subprocess.run(
                 [*puml.command, "-version"], capture_output=True, text=True, check=False
             )
             result["plantuml_versions"][puml.name] = (probe.stdout or "?").splitlines()[0]
-        each("small", lambda p: cold_against_naive_and_floor(bench, small, p, reps + 1, "small"))
+        each("small", lambda p: cold_against_naive_and_floor(bench, small, p, reps, "small"))
         each("big", lambda p: cold_against_naive_and_floor(bench, big, p, reps, "big"))
         each("noop", lambda p: noop_against_mkdocs(bench, 50, p, reps + 1))
         each("validate", lambda p: validate_beyond_startup(bench, validate_records, p, 5))
         each("serve_small", lambda p: serve_edit_to_page(bench, serve_sizes[0], p, edits))
         each("serve_big", lambda p: serve_edit_to_page(bench, serve_sizes[1], p, edits))
-        any_version = next(iter(result["versions"].values()))
-        sizes = {
-            "small_diagrams": any_version["small"]["diagrams"],
-            "big_diagrams": any_version["big"]["diagrams"],
-            "serve_small": serve_sizes[0],
-            "serve_big": serve_sizes[1],
-            "noop": 50,
-            "validate": validate_records,
-        }
     finally:
         bench.renderer_env = {}
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
-    result["sizes"] = sizes
-    result["verdicts"] = verdict_rows(result)
     result["calibration_s_end"] = run.calibrate()
     result["load_avg_end"] = _round(os.getloadavg())
     result["duration_s"] = round(time.monotonic() - began)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    save()
     m = result["machine"]
     print(
         f"\n{m['nproc']} × {m['cpu']}; {m['java']}; "
