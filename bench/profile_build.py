@@ -1,14 +1,14 @@
 """Where a cold build's time goes, and a serve edit's, for each PlantUML version.
 
-    python bench/profile_build.py                          # 200 records, both versions
-    python bench/profile_build.py --records 100 --serve    # and one edit under adrgen serve
+    python bench/profile_build.py                          # 200 diagrams, both versions
+    python bench/profile_build.py --serve 100              # and one serve edit, 100 records
     python bench/profile_build.py --adrgen /path/src       # the adrgen of that source tree
 
 Needs ``py-spy`` (``pip install py-spy``; ``--py-spy PATH``), which samples every thread of
-adrgen and of the processes it forks. For each version it runs one cold build unprofiled
-(its wall time, and when each PlantUML JVM started and ended, from timing shims), then one
-under py-spy, and sorts the samples of each thread into the build's phases. With ``--serve``
-it attaches py-spy to ``adrgen serve`` for one edit (title changed → page served with it).
+adrgen and of the processes it forks. For each version it runs one cold build under py-spy
+(timing shims log when each PlantUML JVM started and ended) and sorts the samples of each
+thread into the build's phases. With ``--serve N`` it attaches py-spy to ``adrgen serve``
+for one edit (title changed → page served with it).
 The raw stacks stay in the work folder (``--work``) for a flame graph.
 """
 
@@ -38,7 +38,9 @@ import speed  # noqa: E402
 RATE = 100
 #: A sample's phase: the first rule whose text is in its stack (root to leaf, joined).
 PHASES = [
-    ("waiting for the PlantUML batch", ("_wait (adrgen/pipeline.py",)),
+    ("imports", ("_find_and_load",)),
+    ("waiting for the PlantUML batch to end", ("_wait (adrgen/pipeline.py",)),
+    ("MkDocs page waiting for its diagram", ("result_of (adrgen/pipeline.py",)),
     ("PlantUML pipe I/O (adrgen thread)", ("adrgen/diagrams/renderer.py",)),
     ("MkDocs: Markdown + theme, per page", ("_build_page (mkdocs/commands/build.py",)),
     ("adrgen: generate pages", ("adrgen/site/pages.py", "adrgen/templating.py")),
@@ -50,7 +52,6 @@ PHASES = [
     ("adrgen: copy SVGs, finish", ("_complete (adrgen/pipeline.py", "adrgen/diagrams/cache.py")),
     ("MkDocs: search index", ("search/search_index.py",)),
     ("MkDocs: config, files, nav, theme", ("mkdocs/", "material/")),
-    ("imports", ("_find_and_load",)),
 ]
 
 
@@ -62,25 +63,27 @@ def phase_of(stack: str) -> str:
 
 
 def summarise(raw: Path) -> dict[str, Any]:
-    """Seconds per (process, thread) and phase, from py-spy's raw (collapsed) output."""
-    threads: dict[str, Counter[str]] = defaultdict(Counter)
+    """Seconds per process, thread and phase, from py-spy's raw (collapsed) output. The
+    first process is adrgen; later ones are processes it forked (parsing, page generation).
+    """
+    threads: dict[tuple[int, str], Counter[str]] = defaultdict(Counter)
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = stack.split(";")
-        process = re.match(r"process (\d+):\"(.*)\"", frames[0])
+        process = re.match(r"process (\d+):", frames[0])
         thread = re.match(r"thread \((\d+)\)", frames[1]) if len(frames) > 1 else None
         if not process or not thread:
             continue
-        pid, command = process.group(1), process.group(2)
-        role = "main" if thread.group(1) == pid else "worker thread"
-        if "-c" in command.split() or "fork" in command:
-            role = f"child {role}"
-        key = f"pid {pid} {role}"
-        threads[key][phase_of(";".join(frames[2:]))] += int(count)
+        pid = int(process.group(1))
+        role = "main thread" if int(thread.group(1)) == pid else "other thread"
+        threads[(pid, role)][phase_of(";".join(frames[2:]))] += int(count)
+    first = min((pid for pid, _ in threads), default=0)
     return {
-        key: {phase: round(n / RATE, 2) for phase, n in counts.most_common()}
+        f"{'adrgen' if pid == first else f'forked child {pid}'}, {role}": {
+            phase: round(n / RATE, 2) for phase, n in counts.most_common()
+        }
         | {"total": round(sum(counts.values()) / RATE, 2)}
-        for key, counts in sorted(threads.items(), key=lambda kv: -sum(kv[1].values()))
+        for (pid, role), counts in sorted(threads.items(), key=lambda kv: -sum(kv[1].values()))
     }
 
 
@@ -137,11 +140,8 @@ def cold_profile(
 
     fresh()
     log.write_text("")
-    began = time.time()
-    plain = run.checked(run.measure([bench.adrgen, "build"], cwd=project, env=env), "cold build")
-    jvms = spans(log, began)
-    fresh()
     raw = work / f"cold-{project.name}-{puml.name}.txt"
+    began = time.time()
     profiled = run.checked(
         run.measure(
             [
@@ -169,10 +169,10 @@ def cold_profile(
     )
     return {
         "records": speed.records_of(project),
-        "cold_wall_s": round(plain.wall, 2),
-        "cold_cpu_s": round(plain.cpu, 2),
-        "plantuml_jvms": jvms,
+        "diagrams": len(list((project / "diagrams").glob("*.puml"))),
         "profiled_wall_s": round(profiled.wall, 2),
+        "profiled_cpu_s": round(profiled.cpu, 2),
+        "plantuml_jvms": spans(log, began),
         "seconds_by_thread_and_phase": summarise(raw),
         "raw_stacks": str(raw),
     }
@@ -249,7 +249,7 @@ def serve_profile(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--records", type=int, default=200)
+    parser.add_argument("--records", type=int, default=speed.BIG_RECORDS)
     parser.add_argument("--serve", type=int, default=0, help="also one serve edit at N records")
     parser.add_argument("--only", choices=["1.2020", "1.2026"])
     parser.add_argument("--jar", type=Path, default=speed.default_jar())
