@@ -609,7 +609,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="before each scenario, wait until less than this share of the CPUs is busy",
     )
     parser.add_argument(
-        "--idle-wait", type=float, default=180, help="…but for at most this many seconds"
+        "--idle-wait", type=float, default=45, help="…but for at most this many seconds"
     )
     parser.add_argument("--work", type=Path, help="scratch folder (default: temporary, removed)")
     parser.add_argument("--out", type=Path, help="JSON results (default bench/results/…)")
