@@ -174,12 +174,24 @@ class Bench:
             f'#!/bin/sh\nprintf \'%s\\n\' "$*" >> "$ADRGEN_BENCH_PLANTUML_LOG"\nexec {real} "$@"\n'
         )
         shim.chmod(0o755)
+        # The jar renderer and a `java -jar` naive route run `java`: counted the same way.
+        # (Debian's plantuml script runs /usr/bin/java by its full path: not counted twice.)
+        java = shutil.which("java")
+        if java is not None:
+            java_shim = self.bin / "java"
+            java_shim.write_text(
+                f'#!/bin/sh\nprintf \'%s\\n\' "$*" >> "$ADRGEN_BENCH_PLANTUML_LOG"\nexec {java} "$@"\n'
+            )
+            java_shim.chmod(0o755)
+        #: Set for every command (``ADRGEN_RENDERER``, ``ADRGEN_PLANTUML_JAR``): which PlantUML.
+        self.renderer_env: dict[str, str] = {}
         self.venv_bin = Path(sys.executable).parent
         self.adrgen = str(self.venv_bin / "adrgen")
         self.mkdocs = str(self.venv_bin / "mkdocs")
 
     def env(self, xdg: Path) -> dict[str, str]:
-        """The environment: the shim first on PATH, a given XDG cache, no renderer override."""
+        """The environment: the shims first on PATH, a given XDG cache, and the renderer of
+        :attr:`renderer_env` (none by default: adrgen's own choice)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("ADRGEN_")}
         env.update(
             PATH=f"{self.bin}:{self.venv_bin}:{os.environ.get('PATH', '')}",
@@ -187,6 +199,7 @@ class Bench:
             ADRGEN_BENCH_PLANTUML_LOG=str(self.log),
             NO_MKDOCS_2_WARNING="1",
         )
+        env.update(self.renderer_env)
         # As installed for a user: compiled modules are cached (a CI image may say otherwise).
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         return env
@@ -226,14 +239,20 @@ def make_project(n: int, root: Path) -> Path:
     return root
 
 
-def plain_mkdocs_config(project: Path, docs: Path, site: Path, *, naive: bool) -> Path:
+def plain_mkdocs_config(
+    project: Path, docs: Path, site: Path, *, naive: bool, plantuml_cmd: str = "plantuml"
+) -> Path:
     """The project's mkdocs.yml without the adrgen plugin, for ``docs``; with ``naive``,
-    plantuml-markdown renders the fences (local plantuml, SVG, no cache)."""
+    plantuml-markdown renders the fences (``plantuml_cmd``, SVG, no cache)."""
     import yaml
 
-    text = (project / "mkdocs.yml").read_text()
-    text = re.sub(r"^  - adrgen\n", "", text, flags=re.M)
-    config = yaml.safe_load(text)
+    config = yaml.safe_load((project / "mkdocs.yml").read_text())
+    # `- adrgen` or `- adrgen: {section: ""}`: either way, the plugin goes.
+    config["plugins"] = [
+        p
+        for p in config.get("plugins", [])
+        if p != "adrgen" and not (isinstance(p, dict) and "adrgen" in p)
+    ]
     config["docs_dir"] = str(docs)
     config["site_dir"] = str(site)
     # The nav adrgen's plugin proposes (mkdocs.yml has none), so both builds render the same
@@ -246,7 +265,7 @@ def plain_mkdocs_config(project: Path, docs: Path, site: Path, *, naive: bool) -
                     "format": "svg",
                     "server": "",
                     "cachedir": "",
-                    "plantuml_cmd": "plantuml",
+                    "plantuml_cmd": plantuml_cmd,
                 }
             }
         )
@@ -348,10 +367,12 @@ def floor_batches(
     reps: int,
     options: str | None = None,
     processes: int = 1,
+    command: Sequence[str] = ("plantuml",),
 ) -> list[Measured]:
     """Every ``.puml`` of the project through ``plantuml -pipe`` with adrgen's arguments: one
     process, or ``processes`` in parallel on contiguous parts as adrgen splits a batch. JVM
     options: ``options``, or those adrgen picks for a batch that size and that many processes.
+    ``command`` runs PlantUML (``java -jar plantuml.jar`` for a jar).
     """
     from adrgen.config import RendererConfig
     from adrgen.diagrams.renderer import OUTPUT_OPTIONS, batch_jvm_options
@@ -369,7 +390,7 @@ def floor_batches(
         options = " ".join(batch_jvm_options(RendererConfig(), env, len(sources), len(parts)))
     env["JAVA_TOOL_OPTIONS"] = options
     plantuml = [
-        "plantuml",
+        *command,
         *OUTPUT_OPTIONS,
         "-pipe",
         "-pipedelimitor",
