@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from adrgen.config import Config
 from adrgen.errors import OutputError, RendererUnavailable, display_path
+from adrgen.memo import Memo
 from adrgen.records.collect import discover_records, load_records
 from adrgen.records.loader import LoadedDocument
 from adrgen.records.model import DecisionSet
@@ -103,6 +104,7 @@ def prepare_site(
     defer: bool = False,
     progress: Progress | None = None,
     renderer: Renderer | None = None,
+    memo: Memo | None = None,
 ) -> SiteContent:
     """Run the pipeline and generate every page, diagram and asset of the site.
 
@@ -117,7 +119,8 @@ def prepare_site(
     does so at the end of the build, so PlantUML and MkDocs share the two cores). Markdown
     ```plantuml blocks that still need drawing are rendered before this returns either way.
     ``progress`` is told ``(done, total)`` as the PlantUML batch's diagrams come back.
-    ``renderer`` is a preview session's warm one; without it, each run opens its own.
+    ``renderer`` is a preview session's warm one; without it, each run opens its own. A
+    preview session's ``memo`` keeps the records, diagrams and pages that did not change.
     Raises :class:`~adrgen.errors.AdrgenError` (never anything else) on bad input.
     """
     from adrgen.diagrams.fenced import PlantumlBlocks
@@ -128,9 +131,9 @@ def prepare_site(
     try:
         documents: dict[Path, LoadedDocument] = {}
         if decisions is None:
-            decisions, documents = load_records(config)
+            decisions, documents = load_records(config, memo=memo)
         # Planned once, for the render and the pages (planning twice cost ~1.5 ms a record).
-        planned = _plan(config, decisions)
+        planned = _plan(config, decisions, memo)
         blocks = PlantumlBlocks(config.root, config.cache_dir)
         collect_blocks(blocks, config, decisions, hand_written or {}, documents)
         job = _draw(config, decisions, documents, planned, blocks, renderer, defer, progress)
@@ -144,6 +147,7 @@ def prepare_site(
             layout or _default_layout(),
             set(existing),
             docs_dir,
+            memo,
         )
     except BaseException:
         if job is not None:
@@ -171,10 +175,10 @@ def _early_renderer(config: Config) -> Renderer | None:
     return early
 
 
-def _plan(config: Config, decisions: DecisionSet) -> list[DiagramSource]:
+def _plan(config: Config, decisions: DecisionSet, memo: Memo | None) -> list[DiagramSource]:
     from adrgen.diagrams.plan import plan_diagrams
 
-    return plan_diagrams(config, decisions)
+    return plan_diagrams(config, decisions, memo)
 
 
 def _default_layout() -> SiteLayout:

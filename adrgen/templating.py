@@ -159,3 +159,17 @@ def render_template(env: jinja2.Environment, name: str, **context: object) -> st
         raise TemplateError(f"template {name!r} not found in {env.loader.searchpath}") from None  # type: ignore[union-attr]
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{name}: template error: {exc}") from None
+
+
+def templates_stamp(search_path: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """Every template file of ``search_path`` with its mtime: what a memo of rendered text
+    keys on, so that an edited template makes everything drawn from it again."""
+    stamp: list[tuple[str, int]] = []
+    for folder in search_path:
+        for path in sorted(Path(folder).rglob("*")):
+            try:
+                if path.is_file():
+                    stamp.append((str(path), path.stat().st_mtime_ns))
+            except OSError:
+                continue
+    return tuple(stamp)

@@ -638,7 +638,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result: dict[str, Any] = {
         "benchmark": "adrgen speed goals (issue 14), both PlantUML versions",
         "command": "python bench/speed.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": run.machine() | {"adrgen_measured": adrgen},
         "plantuml_versions": {},
         "calibration_s_start": run.calibrate(),

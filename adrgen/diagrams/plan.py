@@ -12,15 +12,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import jinja2
 
 from adrgen.config import Config
 from adrgen.diagrams.escape import PumlSafe, escape_block, escape_line
+from adrgen.memo import Memo
 from adrgen.records.format import Component, Flow, Option
 from adrgen.records.loader import DataPath, LoadedDocument
 from adrgen.records.model import Decision, DecisionSet
-from adrgen.templating import diagram_environment, render_template
+from adrgen.templating import diagram_environment, render_template, templates_stamp
 
 COMPARISON_TEMPLATE = "diagrams/comparison.puml.j2"
 GRAPH_TEMPLATE = "diagrams/decision-graph.puml.j2"
@@ -192,15 +194,31 @@ def decision_graphs(decisions: DecisionSet, env: jinja2.Environment) -> list[Dia
     ]
 
 
-def all_diagrams(decisions: DecisionSet, env: jinja2.Environment) -> list[DiagramSource]:
+def all_diagrams(
+    decisions: DecisionSet, env: jinja2.Environment, memo: Memo | None = None
+) -> list[DiagramSource]:
     """Every diagram of the repository, in a stable order.
 
     A record that decides without options (Nygard's single decision) has nothing to compare,
-    so it gets no comparison diagram; it is in the decision graph like every record.
+    so it gets no comparison diagram; it is in the decision graph like every record. With
+    a ``memo``, a comparison diagram is drawn again only when its record or a template
+    changed (its text depends on nothing else).
     """
-    sources: Sequence[DiagramSource] = [
-        comparison_diagram(d, env) for d in decisions if d.record.options
-    ]
+    if memo is None:
+        sources: Sequence[DiagramSource] = [
+            comparison_diagram(d, env) for d in decisions if d.record.options
+        ]
+    else:
+        stamp = templates_stamp(env.loader.searchpath)  # type: ignore[union-attr]
+        sources = [
+            memo.get(
+                "comparison",
+                (d.number, str(d.source), d.record.model_dump_json(), stamp),
+                partial(comparison_diagram, d, env),
+            )
+            for d in decisions
+            if d.record.options
+        ]
     return [*sources, *decision_graphs(decisions, env)]
 
 
@@ -243,6 +261,8 @@ def _strings(data: object, loc: DataPath) -> list[tuple[DataPath, str]]:
     return found
 
 
-def plan_diagrams(config: Config, decisions: DecisionSet) -> list[DiagramSource]:
+def plan_diagrams(
+    config: Config, decisions: DecisionSet, memo: Memo | None = None
+) -> list[DiagramSource]:
     """The PlantUML text of every diagram, from the records and the project's templates."""
-    return all_diagrams(decisions, diagram_environment(config.templates_dir))
+    return all_diagrams(decisions, diagram_environment(config.templates_dir), memo)

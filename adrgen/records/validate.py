@@ -17,11 +17,13 @@ import types
 import typing
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from adrgen.errors import Problem
+from adrgen.memo import Memo
 from adrgen.records.format import INVERSE_LINK, STATUSES_WITH_OUTCOME, Record, RecordRules
 from adrgen.records.load_model import LoadFigure, LoadModelError, compute_load
 from adrgen.records.loader import DataPath, LoadedDocument
@@ -421,9 +423,13 @@ def corpus_problems(
 
 
 def build_decision_set(
-    documents: Sequence[LoadedDocument], rules: RecordRules | None = None
+    documents: Sequence[LoadedDocument], rules: RecordRules | None = None, memo: Memo | None = None
 ) -> tuple[DecisionSet, list[Problem]]:
-    """Validate every document and the corpus; return the valid decisions and all problems."""
+    """Validate every document and the corpus; return the valid decisions and all problems.
+
+    With a ``memo`` (a preview session), a document validated before under the same rules
+    is not validated again; the corpus checks always run."""
+    rules_key = repr(rules)
     problems: list[Problem] = []
     decisions: list[Decision] = []
     by_name: dict[str, LoadedDocument] = {}
@@ -432,7 +438,11 @@ def build_decision_set(
         match = RECORD_FILENAME.match(doc.path.name)
         if match:
             numbers_in_use.add(int(match["number"]))
-        decision, found = validate_document(doc, rules)
+        if memo is None:
+            decision, found = validate_document(doc, rules)
+        else:
+            key = (str(doc.path), doc.text, rules_key)
+            decision, found = memo.get("record", key, partial(validate_document, doc, rules))
         problems.extend(found)
         if decision is not None:
             decisions.append(decision)

@@ -17,8 +17,8 @@ import logging
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import astuple, dataclass, field
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -33,6 +33,7 @@ from adrgen.diagrams.fenced import BlockDiagram, Origin, PlantumlBlocks
 from adrgen.diagrams.job import DiagramFailure, RenderJob, RenderReport
 from adrgen.diagrams.plan import GRAPH_NAME, DiagramSource, graph_parts
 from adrgen.errors import ConfigError, Problem
+from adrgen.memo import Memo
 from adrgen.parallel import fork_pays, two_cores
 from adrgen.records.format import BUILTIN_STATUSES, INVERSE_LINK, UNKNOWN, Option, Record
 from adrgen.records.loader import LoadedDocument, load_file
@@ -46,7 +47,12 @@ from adrgen.site.markdown import (
     safe_url,
 )
 from adrgen.site.nav import SiteLayout, number_ranges, section_entries
-from adrgen.templating import render_template, sandboxed_environment, template_search_path
+from adrgen.templating import (
+    render_template,
+    sandboxed_environment,
+    template_search_path,
+    templates_stamp,
+)
 
 DECISION_TEMPLATE = "pages/decision.md.j2"
 INDEX_TEMPLATE = "pages/index.md.j2"
@@ -389,8 +395,14 @@ class _PageBuilder:
             for d in decisions
         }
         self.links_index = _links_index(decisions)
+        self.by_page = {layout.uri(f"{d.name}.md"): d for d in decisions}
+        self._refs_from: dict[str, dict[int, str]] = {}
         #: Diagrams PlantUML could not draw, by name: their pages show the error instead.
         self.failures: dict[str, DiagramFailure] = {}
+        #: A preview session's memo of decision pages (see :mod:`adrgen.memo`), and the
+        #: templates' state its keys hold.
+        self.memo: Memo | None = None
+        self.stamp: tuple[tuple[str, int], ...] = ()
 
     # Helpers handed to templates -------------------------------------------------------------
 
@@ -414,6 +426,17 @@ class _PageBuilder:
             return Markup(rewrite_md_links(str(html_out), page, self.use_directory_urls))
 
         return markdown
+
+    def refs_from(self, page: str) -> dict[int, str]:
+        """Every decision page's path relative to ``page``: the same for every page of a
+        folder, so computed once per folder (20 range pages of 1000 records would otherwise
+        compute 20,000 relative paths)."""
+        folder = posixpath.dirname(page)
+        if folder not in self._refs_from:
+            self._refs_from[folder] = {
+                n: relative_src(page, ref.src_uri) for n, ref in self.refs.items()
+            }
+        return self._refs_from[folder]
 
     def link(self, page: str) -> Any:
         def link(number: int) -> Markup:
@@ -466,23 +489,41 @@ class _PageBuilder:
         """The diagrams a generated page shows, by name."""
         if src_uri == self.layout.graph_uri:
             return [name for name, _part in graph_parts(self.decisions)]
-        decision = next(
-            (d for d in self.decisions if self.layout.uri(f"{d.name}.md") == src_uri), None
-        )
+        decision = self.by_page.get(src_uri)
         return [decision.name] if decision is not None and decision.record.options else []
 
     def page(self, src_uri: str) -> GeneratedPage | None:
         """The generated page at ``src_uri`` (a decision's or the graph's), made again."""
         if src_uri == self.layout.graph_uri:
             return self.graph_page()
-        decision = next(
-            (d for d in self.decisions if self.layout.uri(f"{d.name}.md") == src_uri), None
-        )
+        decision = self.by_page.get(src_uri)
         return self.decision_page(decision) if decision is not None else None
 
     # Pages -------------------------------------------------------------------------------------
 
     def decision_page(self, decision: Decision) -> GeneratedPage:
+        """A decision's page; from the memo when nothing it shows has changed."""
+        if self.memo is None or self.blocks.sources():
+            return self._decision_page(decision)
+        links = _reverse_links(decision, self.decisions, self.links_index, set(self.refs))
+        linked = sorted({n for numbers in links.values() for n in numbers})
+        document = self.documents.get(decision.source)
+        key = (
+            decision.number,
+            str(decision.source),
+            document.text if document is not None else None,
+            decision.record.model_dump_json(),
+            tuple((kind, tuple(numbers)) for kind, numbers in links.items()),
+            tuple(astuple(self.refs[n]) for n in linked if n in self.refs),
+            self.diagram(decision.name, "x"),
+            self.yaml_uris.get(decision.name),
+            self.layout,
+            self.config.repo_url,
+            self.stamp,
+        )
+        return self.memo.get("decision page", key, partial(self._decision_page, decision))
+
+    def _decision_page(self, decision: Decision) -> GeneratedPage:
         page = self.layout.uri(f"{decision.name}.md")
         record = decision.record
         retired = decision.status in RETIRED_STATUSES
@@ -550,7 +591,7 @@ class _PageBuilder:
                 _front_matter({"title": "Architecture decisions", "hide": ["toc"]})
             ),
             decisions=list(self.decisions),
-            refs={n: relative_src(page, ref.src_uri) for n, ref in self.refs.items()},
+            refs=self.refs_from(page),
             counts=ordered,
             total=len(self.decisions),
             retired_statuses=RETIRED_STATUSES,
@@ -599,7 +640,7 @@ class _PageBuilder:
                 front_matter=Markup(_front_matter({"title": f"Decisions {label}"})),
                 label=label,
                 decisions=[d for d in self.decisions if d.ref in wanted],
-                refs={n: relative_src(page, ref.src_uri) for n, ref in self.refs.items()},
+                refs=self.refs_from(page),
                 retired_statuses=RETIRED_STATUSES,
                 index_page=relative_src(page, self.layout.index_uri)
                 if self.layout.has("index")
@@ -816,9 +857,12 @@ def generate_pages(
     layout: SiteLayout,
     existing: set[str],
     docs_dir: Path | None,
+    memo: Memo | None = None,
 ) -> SiteContent:
     """Make every generated page and list every asset, for a render ``job`` that may still
-    be drawing: a page links the SVGs its diagrams will have (see :func:`adrgen.pipeline.prepare_site`)."""
+    be drawing: a page links the SVGs its diagrams will have (see
+    :func:`adrgen.pipeline.prepare_site`). With a ``memo``, a decision page nothing of
+    which changed is taken from it."""
     report = job.report
     warnings = list(report.warnings)
     sources_by_name = {s.name: s.text for s in planned}
@@ -852,6 +896,9 @@ def generate_pages(
         documents,
     )
     builder.failures = {f.name: f for f in report.failed}
+    if memo is not None:
+        builder.memo = memo
+        builder.stamp = templates_stamp(builder.env.loader.searchpath)  # type: ignore[union-attr]
     pages = _decision_pages(builder, list(decisions))
     optional = {"index": builder.index_page, "graph": builder.graph_page, "tags": builder.tags_page}
     pages += [make() for name, make in optional.items() if layout.has(name)]
@@ -903,7 +950,8 @@ PARALLEL_MIN_PAGES = 100
 def _decision_pages(builder: _PageBuilder, decisions: list[Decision]) -> list[GeneratedPage]:
     """One page per decision, in order; on two cores when that pays (a no-op rebuild: while
     a PlantUML batch runs, there is a thread and no fork, and PlantUML has the other core)."""
-    if not fork_pays(len(decisions), PARALLEL_MIN_PAGES):
+    # With a memo most pages are at hand, and what a forked child makes is lost to it.
+    if builder.memo is not None or not fork_pays(len(decisions), PARALLEL_MIN_PAGES):
         return [builder.decision_page(d) for d in decisions]
     half = len(decisions) // 2
     first, second = decisions[:half], decisions[half:]

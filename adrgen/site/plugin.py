@@ -210,6 +210,7 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
                 defer=True,
                 progress=self.progress,
                 renderer=self.preview.renderer(self.project.renderer) if self.preview else None,
+                memo=self.preview.memo if self.preview and self.preview.dirty else None,
             )
         except AdrgenError as exc:
             raise plugin_error(exc) from None
@@ -306,7 +307,10 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
 
     @event_priority(150)  # before Material's tags plugin lists every page's tags (100)
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> None:
-        """Under a dirty preview, show the pages MkDocs skipped to the gathering plugins."""
+        """Under a preview, reuse the theme's compiled templates; under a dirty one, show the
+        pages MkDocs skipped to the gathering plugins."""
+        if self.preview is not None:
+            self.preview.keep_compiled(env)
         if self.preview is not None and self.preview.dirty:
             self.preview.skipped_pages(config, files)
 

@@ -31,6 +31,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
+from jinja2.bccache import MemcachedBytecodeCache
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Link, Navigation, Section
@@ -39,6 +41,7 @@ from mkdocs.structure.pages import Page
 from adrgen.config import RendererConfig
 from adrgen.diagrams.renderer import Renderer, SessionRenderer, make_renderer
 from adrgen.errors import RendererUnavailable
+from adrgen.memo import Memo
 from adrgen.output import sync_dir, write_file_atomic
 from adrgen.site.pages import GeneratedPage
 
@@ -67,6 +70,11 @@ class Preview:
         self._full = False
         #: The HTML files of the last build's pages, to remove those whose page is gone.
         self._outputs: set[str] = set()
+        #: The records, diagrams and pages that an edit did not change.
+        self.memo = Memo()
+        #: The theme's compiled templates: MkDocs makes a new Jinja environment for every
+        #: build, which compiled Material's 45 templates again each time (0.45 s).
+        self._compiled = MemcachedBytecodeCache(_Store())  # type: ignore[arg-type]
 
     # -- the warm renderer --------------------------------------------------------------
 
@@ -119,6 +127,11 @@ class Preview:
             if self._full or LISTING_MARKER in (page.markdown or ""):
                 Path(page.file.abs_dest_path).unlink(missing_ok=True)
 
+    def keep_compiled(self, env: Environment) -> None:
+        """Let the build's theme environment reuse the templates compiled by earlier builds
+        (Jinja checks each template's source, so an edited one is compiled again)."""
+        env.bytecode_cache = self._compiled
+
     def skipped_pages(self, config: MkDocsConfig, files: Files) -> None:
         """Hand the pages MkDocs skipped to the plugins that gather from every page."""
         for file in files.documentation_pages():
@@ -133,6 +146,7 @@ class Preview:
 
     def after_build(self, config: MkDocsConfig, files: Files) -> None:
         """Remove the HTML of pages that are gone, and write the whole search index."""
+        self.memo.sweep()
         outputs = {f.abs_dest_path for f in files.documentation_pages()}
         for gone in sorted(self._outputs - outputs):
             Path(gone).unlink(missing_ok=True)
@@ -157,6 +171,21 @@ class Preview:
         data["docs"] = [entry for url in urls for entry in self._search.get(url, [])]
         self._search = {url: self._search[url] for url in urls if url in self._search}
         write_file_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+
+class _Store:
+    """A dict with the two methods of the client Jinja's ``MemcachedBytecodeCache`` uses."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, bytes] = {}
+
+    def get(self, key: str) -> bytes | None:
+        """The bytes stored under ``key``."""
+        return self._data.get(key)
+
+    def set(self, key: str, value: bytes, timeout: int | None = None) -> None:
+        """Store ``value`` under ``key`` (for the session: no timeout)."""
+        self._data[key] = value
 
 
 def _shape(items: list[Any]) -> list[tuple[str, str | None, object]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import REPO
 from tests.servers import free_port, wait_until
 from tests.site.conftest import http_get, record, write
 
@@ -42,6 +43,9 @@ def test_an_edit_rebuilds_its_pages_and_keeps_nav_tags_and_search_whole(
     write(project, "decisions/0001-first.yaml", record(1, "First", tags="alpha"))
     write(project, "decisions/0002-second.yaml", record(2, "Second", tags="beta"))
     write(project, "decisions/0003-third.yaml", record(3, "Third", tags="gamma"))
+    # The project's own copy of a template, watched from the start, edited in step 3.
+    default = (REPO / "templates" / "pages" / "decision.md.j2").read_text()
+    write(project, "templates/pages/decision.md.j2", default)
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
     log = tmp_path / "serve.log"
@@ -86,7 +90,14 @@ def test_an_edit_rebuilds_its_pages_and_keeps_nav_tags_and_search_whole(
             assert title in tags_page, f"the tags page lost {title}"
         wait_until(lambda: any("Renamed" in t for t in _search(base)["0002-second/"]), 10, "search")
 
-        # 3. A record removed: its page and its search entries go.
+        # 3. A template edited: every page made from it is made again (none from a memo).
+        write(project, "templates/pages/decision.md.j2", default + "\nFrom the new template.\n")
+        for page in ("0001-first/", "0002-second/", "0003-third/"):
+            wait_until(
+                lambda page=page: "From the new template." in http_get(base + page), 30, page
+            )
+
+        # 4. A record removed: its page and its search entries go.
         third.unlink()
         wait_until(lambda: "Third" not in http_get(f"{base}"), 30, "the index page")
         search = _search(base)
