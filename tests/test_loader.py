@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -41,10 +40,9 @@ def test_alias_bomb_fails_fast() -> None:
     for i, name in enumerate("bcdefghij"):
         prev = "abcdefghij"[i]
         levels.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 10) + "]")
-    start = time.monotonic()
+    # Refused by counting the expansion before it happens, not by a clock: the message says so.
     message = only_message("\n".join(levels) + "\n")
     assert "alias bomb" in message
-    assert time.monotonic() - start < 5
 
 
 def test_recursive_alias() -> None:
