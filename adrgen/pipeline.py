@@ -124,6 +124,8 @@ def prepare_site(
     Raises :class:`~adrgen.errors.AdrgenError` (never anything else) on bad input.
     """
     from adrgen.diagrams.fenced import PlantumlBlocks
+    from adrgen.diagrams.plan import plan_diagrams
+    from adrgen.site.nav import SiteLayout
     from adrgen.site.pages import collect_blocks, generate_pages
 
     renderer = renderer or _early_renderer(config)
@@ -133,7 +135,7 @@ def prepare_site(
         if decisions is None:
             decisions, documents = load_records(config, memo=memo)
         # Planned once, for the render and the pages (planning twice cost ~1.5 ms a record).
-        planned = _plan(config, decisions, memo)
+        planned = plan_diagrams(config, decisions, memo)
         blocks = PlantumlBlocks(config.root, config.cache_dir)
         collect_blocks(blocks, config, decisions, hand_written or {}, documents)
         job = _draw(config, decisions, documents, planned, blocks, renderer, defer, progress)
@@ -144,7 +146,7 @@ def prepare_site(
             blocks,
             job,
             planned,
-            layout or _default_layout(),
+            layout or SiteLayout(),
             set(existing),
             docs_dir,
             memo,
@@ -175,18 +177,6 @@ def _early_renderer(config: Config) -> Renderer | None:
     return early
 
 
-def _plan(config: Config, decisions: DecisionSet, memo: Memo | None) -> list[DiagramSource]:
-    from adrgen.diagrams.plan import plan_diagrams
-
-    return plan_diagrams(config, decisions, memo)
-
-
-def _default_layout() -> SiteLayout:
-    from adrgen.site.nav import SiteLayout
-
-    return SiteLayout()
-
-
 def _draw(
     config: Config,
     decisions: DecisionSet,
@@ -204,19 +194,20 @@ def _draw(
     """
     from adrgen.diagrams.fenced import Piggyback
     from adrgen.diagrams.job import start_render
-    from adrgen.diagrams.renderer import open_renderer
+    from adrgen.diagrams.renderer import open_renderer, unavailable_warning
 
-    identity = ""
+    identity, why = "", ""
     if renderer is not None:
         try:
             identity = renderer.identity()
-        except RendererUnavailable:
-            renderer = None
+        except RendererUnavailable as exc:
+            renderer, why = None, unavailable_warning(exc)
     else:
-        # Without one, start_render opens it again and reports why, as a warning.
-        renderer, identity, _why = open_renderer(config.renderer)
+        renderer, identity, why = open_renderer(config.renderer)
     if renderer is None:
-        job = start_render(config, decisions=decisions, documents=documents, sources=planned)
+        job = start_render(
+            config, decisions=decisions, documents=documents, sources=planned, unavailable=why
+        )
         job.finish()
         blocks.resolve(None, "", {})
         return job

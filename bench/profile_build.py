@@ -55,6 +55,23 @@ PHASES = [
 ]
 
 
+def _py_spy(py_spy: str, raw: Path) -> list[str]:
+    """py-spy recording every thread and child, idle ones too, as raw stacks into ``raw``."""
+    return [
+        py_spy,
+        "record",
+        "--threads",
+        "--idle",
+        "--subprocesses",
+        "--rate",
+        str(RATE),
+        "--format",
+        "raw",
+        "-o",
+        str(raw),
+    ]
+
+
 def phase_of(stack: str) -> str:
     for name, marks in PHASES:
         if any(mark in stack for mark in marks):
@@ -145,17 +162,7 @@ def cold_profile(
     profiled = run.checked(
         run.measure(
             [
-                py_spy,
-                "record",
-                "--threads",
-                "--idle",
-                "--subprocesses",
-                "--rate",
-                str(RATE),
-                "--format",
-                "raw",
-                "-o",
-                str(raw),
+                *_py_spy(py_spy, raw),
                 "--",
                 python,
                 "-m",
@@ -205,17 +212,7 @@ def serve_profile(
         time.sleep(2.0)
         spy = subprocess.Popen(
             [
-                py_spy,
-                "record",
-                "--threads",
-                "--idle",
-                "--subprocesses",
-                "--rate",
-                str(RATE),
-                "--format",
-                "raw",
-                "-o",
-                str(raw),
+                *_py_spy(py_spy, raw),
                 "--pid",
                 str(proc.pid),
             ],
@@ -232,12 +229,7 @@ def serve_profile(
         spy.send_signal(signal.SIGINT)
         spy.wait(timeout=60)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        run.stop_serving(proc)
         serve_log.close()
     return {
         "records": n,

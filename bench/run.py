@@ -239,6 +239,16 @@ def make_project(n: int, root: Path) -> Path:
     return root
 
 
+def plain_config(bench: Bench, project: Path, pages: Path, site: Path, env: dict[str, str]) -> Path:
+    """The generated pages written by ``adrgen build --pages-only`` and a plain MkDocs
+    configuration building them: what the floor's and the no-op's ``mkdocs build`` runs."""
+    checked(
+        measure([bench.adrgen, "build", "-q", "--pages-only", str(pages)], cwd=project, env=env),
+        "pages-only",
+    )
+    return plain_mkdocs_config(project, pages, site, naive=False)
+
+
 def plain_mkdocs_config(
     project: Path, docs: Path, site: Path, *, naive: bool, plantuml_cmd: str = "plantuml"
 ) -> Path:
@@ -445,14 +455,19 @@ def serve_reloads(
             times.append(time.perf_counter() - start)
             time.sleep(1.5)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_serving(proc)
         log.close()
     return times
+
+
+def stop_serving(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server the way an author does (Ctrl-C); kill it if it does not end."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _contains(marker: str) -> Callable[[str], bool]:
@@ -686,15 +701,7 @@ def bench_size(bench: Bench, n: int, args: argparse.Namespace, naive: bool) -> d
         cold_calls += counted
         env = bench.env(xdg)
         if plain_cfg is None:
-            checked(
-                measure(
-                    [bench.adrgen, "build", "-q", "--pages-only", str(pages)], cwd=project, env=env
-                ),
-                "pages-only",
-            )
-            plain_cfg = plain_mkdocs_config(
-                project, pages, bench.work / f"plain-site{n}", naive=False
-            )
+            plain_cfg = plain_config(bench, project, pages, bench.work / f"plain-site{n}", env)
         log(f"floor: plain mkdocs build and one PlantUML batch ({rep + 1}/{reps})")
         plain.append(
             checked(

@@ -189,13 +189,7 @@ def cold_against_naive_and_floor(
         cold_calls += counted
         env = bench.env(xdg)
         if plain_cfg is None:
-            checked(
-                measure(
-                    [bench.adrgen, "build", "-q", "--pages-only", str(pages)], cwd=project, env=env
-                ),
-                "pages-only",
-            )
-            plain_cfg = run.plain_mkdocs_config(project, pages, work / "plain-site", naive=False)
+            plain_cfg = run.plain_config(bench, project, pages, work / "plain-site", env)
             warm_project = _twice(project, work / "warm")
             tiny = work / "tiny"
             (tiny / "diagrams").mkdir(parents=True, exist_ok=True)

@@ -88,6 +88,11 @@ def _tail(path: Path, lines: int = 30) -> str:
 
 
 class _Server:
+    #: Set by each server: its process, its private folder and its log in there.
+    proc: subprocess.Popen[bytes] | None
+    dir: Path
+    log: Path
+
     def __enter__(self) -> Any:
         self.start()
         return self
@@ -107,6 +112,33 @@ class _Server:
     def stop(self) -> None:  # pragma: no cover - overridden
         """Stop the server."""
         raise NotImplementedError
+
+    def _launch(
+        self,
+        argv: list[str],
+        ready: Callable[[], bool],
+        timeout: float,
+        what: str,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        """Start ``argv`` in a session of its own, logging to :attr:`log`, and wait until
+        ``ready``; stopped, with the log's end in the error, when it never is."""
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        try:
+            wait_until(ready, timeout, what)
+        except TimeoutError as exc:
+            self.stop()
+            raise ServerUnavailable(f"{exc}\n{_tail(self.log)}") from None
+
+    def _end(self) -> None:
+        """Stop the process (if running) and delete the private folder."""
+        if self.proc is not None:
+            _terminate(self.proc)
+            self.proc = None
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class PostgresServer(_Server):
@@ -261,33 +293,20 @@ class RedisServer(_Server):
 
     def start(self) -> None:
         """Start redis-server and wait for PONG."""
-        with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(
-                [
-                    str(self.binary),
-                    "--port", str(self.port),
-                    "--bind", "127.0.0.1",
-                    "--save", "",
-                    "--appendonly", "no",
-                    "--dir", str(self.dir),
-                    "--daemonize", "no",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        try:
-            wait_until(self.ping, 15, f"redis-server on port {self.port}")
-        except TimeoutError as exc:
-            self.stop()
-            raise ServerUnavailable(f"{exc}\n{_tail(self.log)}") from None
+        argv = [
+            str(self.binary),
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", str(self.dir),
+            "--daemonize", "no",
+        ]  # fmt: skip
+        self._launch(argv, self.ping, 15, f"redis-server on port {self.port}")
 
     def stop(self) -> None:
         """Stop redis-server and delete its directory."""
-        if self.proc is not None:
-            _terminate(self.proc)
-            self.proc = None
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self._end()
 
 
 _READY_HOOK = """
@@ -353,26 +372,11 @@ class GunicornServer(_Server):
 
     def start(self) -> None:
         """Start gunicorn and wait until every worker has loaded the app."""
-        with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(
-                self.argv,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            wait_until(self._ready, 30, f"gunicorn on port {self.port}")
-        except TimeoutError as exc:
-            self.stop()
-            raise ServerUnavailable(f"{exc}\n{_tail(self.log)}") from None
+        self._launch(self.argv, self._ready, 30, f"gunicorn on port {self.port}", self.env)
 
     def stop(self) -> None:
         """Stop gunicorn (SIGTERM: graceful) and delete its directory."""
-        if self.proc is not None:
-            _terminate(self.proc)
-            self.proc = None
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self._end()
 
 
 def _terminate(proc: subprocess.Popen[bytes], timeout: float = 10) -> None:

@@ -94,6 +94,7 @@ def start_render(
     documents: Mapping[Path, LoadedDocument] | None = None,
     force: bool = False,
     renderer: Renderer | None = None,
+    unavailable: str = "",
     sources: Sequence[DiagramSource] | None = None,
     background: bool = False,
     progress: Progress | None = None,
@@ -103,7 +104,8 @@ def start_render(
     With ``background``, the PlantUML batch runs in a thread while the caller goes on (the
     site's pages do not need the SVGs, only their names): the MkDocs plugin builds the pages
     meanwhile, on the other core, and finishes the job at the end of the build. Otherwise
-    this is :func:`render_diagrams` in two steps. ``documents`` (the loaded records, by
+    this is :func:`render_diagrams` in two steps. Without a ``renderer``, one is opened,
+    unless the caller already tried and passes why there is none (``unavailable``). ``documents`` (the loaded records, by
     path) let a failure point at the record line that caused it. The repository lock is
     held from here until the job finishes or is abandoned.
     """
@@ -125,12 +127,12 @@ def start_render(
     try:
         recover(target)
         identity = ""
-        if renderer is None:
-            renderer, identity, why = open_renderer(config.renderer)
-            if why:
-                report.warnings.append(why)
-        else:
+        if renderer is not None:
             identity = renderer.identity()
+        elif not unavailable:
+            renderer, identity, unavailable = open_renderer(config.renderer)
+        if unavailable:
+            report.warnings.append(unavailable)
         report.renderer = identity
         job.renderer = renderer
         job.cache = LocalCache(config.cache_dir)

@@ -850,7 +850,12 @@ def open_renderer(config: RendererConfig) -> tuple[Renderer | None, str, str]:
             )
         return renderer, renderer.identity(), ""
     except RendererUnavailable as exc:
-        return None, "", f"{exc}: wrote .puml files only"
+        return None, "", unavailable_warning(exc)
+
+
+def unavailable_warning(exc: RendererUnavailable) -> str:
+    """Why a run draws nothing, as the warning that says what it wrote instead."""
+    return f"{exc}: wrote .puml files only"
 
 
 class SessionRenderer:

@@ -395,6 +395,7 @@ class _PageBuilder:
             for d in decisions
         }
         self.links_index = _links_index(decisions)
+        self.numbers = set(self.refs)
         self.by_page = {layout.uri(f"{d.name}.md"): d for d in decisions}
         self._refs_from: dict[str, dict[int, str]] = {}
         #: Diagrams PlantUML could not draw, by name: their pages show the error instead.
@@ -503,9 +504,9 @@ class _PageBuilder:
 
     def decision_page(self, decision: Decision) -> GeneratedPage:
         """A decision's page; from the memo when nothing it shows has changed."""
+        links = _reverse_links(decision, self.decisions, self.links_index, self.numbers)
         if self.memo is None or self.blocks.sources():
-            return self._decision_page(decision)
-        links = _reverse_links(decision, self.decisions, self.links_index, set(self.refs))
+            return self._decision_page(decision, links)
         linked = sorted({n for numbers in links.values() for n in numbers})
         document = self.documents.get(decision.source)
         key = (
@@ -521,9 +522,9 @@ class _PageBuilder:
             self.config.repo_url,
             self.stamp,
         )
-        return self.memo.get("decision page", key, partial(self._decision_page, decision))
+        return self.memo.get("decision page", key, partial(self._decision_page, decision, links))
 
-    def _decision_page(self, decision: Decision) -> GeneratedPage:
+    def _decision_page(self, decision: Decision, links: dict[str, list[int]]) -> GeneratedPage:
         page = self.layout.uri(f"{decision.name}.md")
         record = decision.record
         retired = decision.status in RETIRED_STATUSES
@@ -548,7 +549,6 @@ class _PageBuilder:
                 repo_link = safe_url(self.config.repo_url.rstrip("/") + "/" + rel)
             except ValueError:
                 repo_link = None
-        links = _reverse_links(decision, self.decisions, self.links_index, set(self.refs))
         content = self.render(
             DECISION_TEMPLATE,
             page,

@@ -316,7 +316,7 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
         """Note the pages a dirty preview build rendered."""
-        if self.preview is not None:
+        if self.preview is not None and self.preview.dirty:
             self.preview.page_built(page)
         return output
 
