@@ -20,6 +20,7 @@ from adrgen.records.collect import discover_records, load_documents
 from adrgen.records.format import RecordRules
 from adrgen.records.loader import DEFAULT_MAX_BYTES, load_text
 from adrgen.records.validate import build_decision_set
+from adrgen.walls.reads import ReadPolicy
 
 SCHEMA_PATH = Path("schema") / "adr.schema.json"
 #: The longest slug in a record's file name. 60 characters keep ``NNNN-slug.yaml`` whole in
@@ -66,6 +67,7 @@ def problems_if_written(
     writes: Mapping[Path, str],
     rules: RecordRules,
     *,
+    reads: ReadPolicy | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> list[Problem]:
     """The problems writing ``writes`` (path → YAML text) would leave in the folder.
@@ -77,7 +79,8 @@ def problems_if_written(
     Estimates are not required here, whatever the project says: a new or imported record
     states none yet, and its writer tells the author what is left to do instead.
     """
-    existing, _ = load_documents(discover_records(decisions_dir), max_bytes)
+    reads = reads or ReadPolicy.for_root(decisions_dir.parent)  # TODO(walls): callers pass it
+    existing, _ = load_documents(discover_records(decisions_dir), max_bytes, reads=reads)
     planned = [load_text(text, path) for path, text in writes.items()]
     rules = dataclasses.replace(rules, require_estimates=False)
     _, before = build_decision_set(existing, rules)

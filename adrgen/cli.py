@@ -162,8 +162,9 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     console.info(f"adrgen: {built.summary}")
     if built.failures:
         console.warn(
-            f"PlantUML could not draw {built.failures} diagram(s); their pages show the error "
-            "(see the warnings above; --strict makes this fail)"
+            f"{built.failures} diagram(s) or file(s) failed alone: PlantUML could not draw them, "
+            "or adrgen refused to read or publish them; their pages show why (see the warnings "
+            "above; --strict makes this fail)"
         )
     console.info(f"site written to {built.path}")
     return EXIT_OK

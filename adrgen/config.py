@@ -35,6 +35,8 @@ from pydantic import (
 from adrgen.errors import ConfigError, Problem, display_path
 from adrgen.records.format import DEFAULT_STATUS_ALIASES, RecordRules
 from adrgen.records.loader import DEFAULT_MAX_BYTES
+from adrgen.walls.owned import Folders, Kind, placement
+from adrgen.walls.reads import ReadPolicy
 
 CONFIG_FILE = "adrgen.toml"
 
@@ -249,6 +251,25 @@ class Config:
     templates_dir: Path
     cache_dir: Path
     settings: Settings = field(default_factory=Settings)
+    #: Where each folder setting was given: (settings file, line); line 0 for a value from
+    #: elsewhere (the MkDocs plugin's options) or a default.
+    places: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+
+    def setting_problem(self, key: str, message: str) -> Problem:
+        """A problem with the setting ``key``, at the line that sets it."""
+        file, line = self.places.get(key, (CONFIG_FILE, 0))
+        if not line:
+            given = "given to the MkDocs plugin" if key in self.places else "the default"
+            return Problem(file, 0, 0, key, f"{message} ({given})")
+        return Problem(file, line, 1, key, message)
+
+    def place(self, key: str) -> str:
+        """Where the setting ``key`` was given, as a message names it:
+        ``adrgen.toml:3:1: diagrams_dir`` or ``diagrams_dir (the default)``."""
+        file, line = self.places.get(key, (CONFIG_FILE, 0))
+        if line:
+            return f"{file}:{line}:1: {key}"
+        return f"{key} ({'given to the MkDocs plugin' if key in self.places else 'the default'})"
 
     @property
     def statuses(self) -> tuple[str, ...]:
@@ -292,6 +313,22 @@ class Config:
         aliases = {**DEFAULT_STATUS_ALIASES, **self.settings.status_aliases}
         return RecordRules(self.statuses, aliases, self.require_estimates)
 
+    @cached_property
+    def reads(self) -> ReadPolicy:
+        """What adrgen may read in this repository (see :mod:`adrgen.walls.reads`): nothing
+        outside it, in ``.git/``, in its cache or ``diagrams/`` output, or ignored by git."""
+        return ReadPolicy.for_root(self.root, [self.cache_dir])
+
+    @property
+    def folders(self) -> Folders:
+        """The repository's folders, as the ownership checks see them."""
+        return Folders(
+            root=self.root,
+            decisions=self.decisions_dir,
+            templates=self.templates_dir,
+            owned={"diagrams": self.diagrams_dir, "cache": self.cache_dir},
+        )
+
     def with_builder(self, builder: str) -> Config:
         """A copy that builds the site with ``builder``."""
         return replace(self, settings=self.settings.model_copy(update={"builder": builder}))
@@ -313,6 +350,7 @@ def load_config(root: Path | None = None, **overrides: Any) -> Config:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
             raise ConfigError(f"{display_path(path)}:1:1: cannot read settings: {exc}") from None
         raw = dict(raw.get("tool", {}).get("adrgen", raw))
+    in_file = set(raw)
     for key, value in overrides.items():
         if value is not None:
             if key == "renderer" and isinstance(value, Mapping):
@@ -331,14 +369,56 @@ def load_config(root: Path | None = None, **overrides: Any) -> Config:
     def folder(name: str) -> Path:
         return (root / str(getattr(settings, name))).resolve()
 
-    return Config(
+    shown = display_path(path)
+    places: dict[str, tuple[str, int]] = {}
+    for key in ("decisions_dir", "diagrams_dir", "templates_dir", "cache_dir"):
+        if overrides.get(key) is not None:
+            places[key] = (shown, 0)
+        elif key in in_file:
+            places[key] = (shown, _key_line(text, key))
+    config = Config(
         root=root,
         decisions_dir=folder("decisions_dir"),
         diagrams_dir=folder("diagrams_dir"),
         templates_dir=folder("templates_dir"),
         cache_dir=folder("cache_dir"),
         settings=settings,
+        places=places,
     )
+    problems = _folder_problems(config)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _folder_problems(config: Config) -> list[Problem]:
+    """The folder settings that would make adrgen read outside the repository or replace
+    what it does not own (see :mod:`adrgen.walls.owned`), each where it was given.
+
+    Checked when the settings are read, for every command, so that ``diagrams_dir = "."``
+    is refused before anything runs, not when ``render`` is about to replace the folder.
+    """
+    problems: list[Problem] = []
+
+    def report(key: str, message: str) -> None:
+        problems.append(config.setting_problem(key, message))
+
+    owned: tuple[tuple[str, Kind], ...] = (("diagrams_dir", "diagrams"), ("cache_dir", "cache"))
+    for key, kind in owned:
+        # As written (not resolved), so that a symlink out of the repository is seen.
+        given = config.root / str(getattr(config.settings, key))
+        why = placement(given, kind, config.folders)
+        if why is not None:
+            shown_folder = display_path(given)
+            report(key, f"refusing to use {shown_folder} as adrgen's {kind} folder: {why}")
+    for key in ("decisions_dir", "templates_dir"):
+        folder = getattr(config, key)
+        why = config.reads.why_not(folder) if folder.exists() else None
+        if why is None and not folder.is_relative_to(config.root):
+            why = "is outside the repository"
+        if why is not None:
+            report(key, f"{display_path(folder)} cannot be read: it {why}")
+    return problems
 
 
 def _table(value: object) -> dict[str, Any]:

@@ -12,6 +12,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+#: Characters that must not reach a terminal or a CI log raw: C0 and C1 controls, DEL, the
+#: line and paragraph separators, and the bidi controls, which can reorder what a reader
+#: sees. Escaped as ``\xNN`` / ``\uNNNN``, so a file name with a newline cannot start a
+#: line of its own (GitHub Actions reads a line ``::error ...`` as a workflow command).
+_UNSAFE = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in [
+        *range(0x00, 0x20),
+        *range(0x7F, 0xA0),
+        0x061C,
+        0x200E,
+        0x200F,
+        0x2028,
+        0x2029,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+}
+
+
+def printable(text: str) -> str:
+    """``text`` with every control and bidi character escaped (see :data:`_UNSAFE`)."""
+    return text.translate(_UNSAFE)
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -31,8 +55,8 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}:{self.col}"
         if self.field:
-            return f"{where}: {self.field}: {self.message}"
-        return f"{where}: {self.message}"
+            return printable(f"{where}: {self.field}: {self.message}")
+        return printable(f"{where}: {self.message}")
 
 
 def display_path(path: Path | str) -> str:
@@ -45,8 +69,13 @@ def display_path(path: Path | str) -> str:
     absolute = os.path.abspath(path)
     cwd = os.getcwd()
     if absolute.startswith(cwd.rstrip(os.sep) + os.sep):
-        return Path(absolute[len(cwd.rstrip(os.sep)) + 1 :]).as_posix()
-    return Path(path).as_posix() if not os.path.isabs(path) else Path(absolute).as_posix()
+        shown = Path(absolute[len(cwd.rstrip(os.sep)) + 1 :]).as_posix()
+    else:
+        shown = Path(path).as_posix() if not os.path.isabs(path) else Path(absolute).as_posix()
+    # Control and bidi characters escaped; and a name that starts with "::" (a GitHub Actions
+    # workflow command when it opens a line) is written as ./::name.
+    shown = printable(shown)
+    return f"./{shown}" if shown.startswith("::") else shown
 
 
 class AdrgenError(Exception):
@@ -132,6 +161,21 @@ class TemplateError(AdrgenError):
 
 class RendererUnavailable(AdrgenError):
     """No PlantUML could be started; diagrams are written as ``.puml`` only."""
+
+
+class ReadRefused(ProblemsError):
+    """A file that adrgen will not read (see :mod:`adrgen.walls.reads`): outside the docs
+    repository after resolving symlinks, inside ``.git/``, or in an ignored folder."""
+
+
+class OwnershipError(AdrgenError):
+    """A setting or flag names a folder that adrgen does not own (see :mod:`adrgen.walls.owned`);
+    nothing was touched."""
+
+
+class UnsafeOutput(ProblemsError):
+    """A generated SVG or page holds script (see :mod:`adrgen.walls.published`); it was not
+    published."""
 
 
 class OutputError(AdrgenError):

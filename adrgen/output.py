@@ -18,12 +18,14 @@ import ctypes.util
 import errno
 import fcntl
 import os
+import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from adrgen.errors import LockedError, OutputError, display_path
+from adrgen.walls.owned import claim, marker
 
 _STAGING = ".adrgen-new-"
 _RETIRED = ".adrgen-old-"
@@ -159,6 +161,42 @@ def sync_dir(target: Path, files: Mapping[str, bytes | Path]) -> list[str]:
     return sorted(set(changed))
 
 
+#: Temporary files of :func:`write_file_atomic`, :func:`write_new_file` and :func:`sync_dir`:
+#: ``.name.adrgen-tmp-PID`` / ``.name.adrgen-new-PID``.
+_TEMPORARY = re.compile(r"^\..+\.adrgen-(?:tmp|new)-(\d+)$")
+
+
+def sweep(folder: Path) -> list[Path]:
+    """Remove the temporary files that runs killed mid-write left in ``folder`` (those of a
+    process that no longer exists); return what was removed. A process still running
+    keeps its files: it may be writing them now."""
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        match = _TEMPORARY.match(path.name)
+        if match is None or not path.is_file() or _alive(int(match.group(1))):
+            continue
+        with suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return sorted(removed)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process is not writing it: an earlier process had the same pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process, or unknowable: leave it
+    return True
+
+
 def write_file_atomic(path: Path, content: bytes) -> None:
     """Write one file through a temporary sibling and ``os.replace``."""
     tmp = path.with_name(f".{path.name}.adrgen-tmp-{os.getpid()}")
@@ -206,10 +244,14 @@ _HELD: dict[Path, int] = {}
 
 
 @contextmanager
-def repository_lock(cache_dir: Path) -> Iterator[None]:
+def repository_lock(
+    cache_dir: Path, *, wait: Callable[[str], None] | None = None
+) -> Iterator[None]:
     """Hold the repository's output lock, or fail at once with a clear message.
 
-    Re-entrant within one process.
+    With ``wait``, a lock another run holds is waited for instead (a live preview rebuilds
+    once the other run is done, rather than staying broken until the next edit); ``wait``
+    is told who holds it, once. Re-entrant within one process.
     """
     key = cache_dir.resolve()
     if _HELD.get(key):
@@ -219,7 +261,7 @@ def repository_lock(cache_dir: Path) -> Iterator[None]:
         finally:
             _HELD[key] -= 1
         return
-    with _acquire(cache_dir):
+    with _acquire(cache_dir, wait):
         _HELD[key] = 1
         try:
             yield
@@ -228,9 +270,15 @@ def repository_lock(cache_dir: Path) -> Iterator[None]:
 
 
 @contextmanager
-def _acquire(cache_dir: Path) -> Iterator[None]:
+def _acquire(cache_dir: Path, wait: Callable[[str], None] | None) -> Iterator[None]:
+    # The cache is the one folder adrgen writes into without replacing it: it must be
+    # adrgen's (empty, tagged, or holding its lock), never a folder of the user's.
+    claim(cache_dir, "cache", "cache_dir")
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
+        tag, text = marker("cache")
+        if not (cache_dir / tag).is_file():
+            write_file_atomic(cache_dir / tag, text)
         handle = (cache_dir / "lock").open("a+")
     except OSError as exc:
         raise OutputError(f"cannot create the lock in {display_path(cache_dir)}: {exc}") from None
@@ -240,10 +288,13 @@ def _acquire(cache_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
-            raise LockedError(
-                f"another adrgen run ({holder}) is writing output in this repository; "
-                "wait for it to finish and run again"
-            ) from None
+            if wait is None:
+                raise LockedError(
+                    f"another adrgen run ({holder}) is writing output in this repository; "
+                    "wait for it to finish and run again"
+                ) from None
+            wait(holder)
+            fcntl.flock(handle, fcntl.LOCK_EX)  # the kernel wakes this when it is free
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}")

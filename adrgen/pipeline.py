@@ -20,6 +20,7 @@ uses alone.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,11 +28,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adrgen.config import Config
-from adrgen.errors import OutputError, RendererUnavailable, display_path
+from adrgen.errors import OutputError, Problem, RendererUnavailable, display_path
 from adrgen.memo import Memo
-from adrgen.records.collect import discover_records, load_records
+from adrgen.records.collect import RECORD_SUFFIXES, discover_records, load_records
 from adrgen.records.loader import LoadedDocument
 from adrgen.records.model import DecisionSet
+from adrgen.walls.owned import check_placement, claim, marker
+from adrgen.walls.published import svg_file_problems
+from adrgen.walls.reads import ReadPolicy
 
 # The diagram, renderer, site and output modules (Jinja, urllib, ctypes) are imported where
 # they are used: `adrgen check` and the importer need few of them.
@@ -42,9 +46,6 @@ if TYPE_CHECKING:
     from adrgen.diagrams.renderer import Progress, Renderer
     from adrgen.site.nav import SiteLayout
     from adrgen.site.pages import SiteContent
-
-#: Written into a ``--pages-only`` folder, so that a later run knows it may replace it.
-PAGES_MARKER = ".adrgen-pages"
 
 
 def render_diagrams(
@@ -105,6 +106,7 @@ def prepare_site(
     progress: Progress | None = None,
     renderer: Renderer | None = None,
     memo: Memo | None = None,
+    reads: ReadPolicy | None = None,
 ) -> SiteContent:
     """Run the pipeline and generate every page, diagram and asset of the site.
 
@@ -121,7 +123,8 @@ def prepare_site(
     ``progress`` is told ``(done, total)`` as the PlantUML batch's diagrams come back.
     ``renderer`` is a preview session's warm one; without it, each run opens its own. A
     preview session's ``memo`` keeps the records, diagrams and pages that did not change.
-    Raises :class:`~adrgen.errors.AdrgenError` (never anything else) on bad input.
+    ``reads`` is what the site may read (default: the project's policy; a builder adds its
+    site folder). Raises :class:`~adrgen.errors.AdrgenError` (never anything else) on bad input.
     """
     from adrgen.diagrams.fenced import PlantumlBlocks
     from adrgen.diagrams.plan import plan_diagrams
@@ -132,11 +135,12 @@ def prepare_site(
     job: RenderJob | None = None
     try:
         documents: dict[Path, LoadedDocument] = {}
+        refused: list[Problem] = []
         if decisions is None:
-            decisions, documents = load_records(config, memo=memo)
+            decisions, documents = load_records(config, memo=memo, refused=refused)
         # Planned once, for the render and the pages (planning twice cost ~1.5 ms a record).
         planned = plan_diagrams(config, decisions, memo)
-        blocks = PlantumlBlocks(config.root, config.cache_dir)
+        blocks = PlantumlBlocks(reads or config.reads, config.cache_dir)
         collect_blocks(blocks, config, decisions, hand_written or {}, documents)
         job = _draw(config, decisions, documents, planned, blocks, renderer, defer, progress)
         content = generate_pages(
@@ -151,6 +155,7 @@ def prepare_site(
             docs_dir,
             memo,
         )
+        content.refused.extend(refused)
     except BaseException:
         if job is not None:
             job.abandon()
@@ -230,24 +235,6 @@ def _draw(
     return job
 
 
-def _check_pages_target(config: Config, target: Path) -> None:
-    target = target.resolve()
-    protected = [config.root, config.decisions_dir, config.diagrams_dir, config.templates_dir]
-    for folder in protected:
-        if target == folder.resolve() or folder.resolve().is_relative_to(target):
-            raise OutputError(
-                f"refusing to write pages into {display_path(target)}: it holds {display_path(folder)}"
-            )
-    if target.is_relative_to(config.decisions_dir.resolve()):
-        raise OutputError(
-            f"refusing to write pages inside the docs folder {display_path(config.decisions_dir)}"
-        )
-    if target.is_dir() and any(target.iterdir()) and not (target / PAGES_MARKER).is_file():
-        raise OutputError(
-            f"{display_path(target)} is not empty and was not written by adrgen; choose another folder"
-        )
-
-
 @dataclass
 class DocsFolder:
     """A builder's whole docs folder, as one run of :func:`prepare_site` makes it."""
@@ -264,35 +251,77 @@ class DocsFolder:
 
 
 def docs_sources(
-    docs_dir: Path, skip: Sequence[Path] = ()
-) -> tuple[dict[str, tuple[str, Path]], dict[str, Path]]:
-    """Hand-written pages (text, file) and every other file of ``docs_dir``, by site path.
+    docs_dir: Path, reads: ReadPolicy, skip: Sequence[Path] = ()
+) -> tuple[dict[str, tuple[str, Path]], dict[str, Path], list[Problem]]:
+    """Hand-written pages (text, file) and every other file of ``docs_dir``, by site path,
+    with a problem for each file that may not be read or published (:func:`screen`).
 
     Hidden files are skipped, as MkDocs and Zensical skip them, and so are the folders in
     ``skip`` that adrgen or the builder write into (the cache, the site), which may lie
-    inside ``docs_dir``.
+    inside ``docs_dir``. Symlinked folders are followed, as MkDocs follows them, each real
+    folder once (a link to ``.`` is no loop).
     """
-    pages: dict[str, tuple[str, Path]] = {}
-    others: dict[str, Path] = {}
+    found: dict[str, Path] = {}
+    problems: list[Problem] = []
     skipped = {p.resolve() for p in skip}
-    for current, dirs, names in os.walk(docs_dir):
+    seen: set[Path] = set()
+    for current, dirs, names in os.walk(docs_dir, followlinks=True):
         here = Path(current)
-        dirs[:] = sorted(
-            d for d in dirs if not d.startswith(".") and (here / d).resolve() not in skipped
-        )
+        seen.add(here.resolve())
+        kept = []
+        for name in sorted(dirs):
+            folder = here / name
+            if name.startswith(".") or folder.resolve() in skipped or folder.resolve() in seen:
+                continue
+            why = reads.why_not(folder)
+            if why is not None:
+                problems.append(reads.problem(folder, why, "folder"))
+                continue
+            kept.append(name)
+        dirs[:] = kept
         for name in sorted(names):
             path = here / name
-            if name.startswith(".") or not path.is_file():
-                continue
-            uri = path.relative_to(docs_dir).as_posix()
-            if path.suffix == ".md":
-                try:
-                    pages[uri] = (path.read_text(encoding="utf-8"), path)
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise OutputError(f"cannot read {display_path(path)}: {exc}") from None
-            else:
-                others[uri] = path
-    return pages, others
+            if not name.startswith(".") and (path.is_file() or path.is_symlink()):
+                found[path.relative_to(docs_dir).as_posix()] = path
+    files, refused = screen(reads, found, docs_dir)
+    pages: dict[str, tuple[str, Path]] = {}
+    others: dict[str, Path] = {}
+    for uri, path in files.items():
+        if path.suffix == ".md":
+            try:
+                pages[uri] = (path.read_text(encoding="utf-8"), path)
+            except (OSError, UnicodeDecodeError) as exc:
+                raise OutputError(f"cannot read {display_path(path)}: {exc}") from None
+        else:
+            others[uri] = path
+    return pages, others, [*problems, *refused]
+
+
+def screen(
+    reads: ReadPolicy, files: Mapping[str, Path], records: Path | None = None
+) -> tuple[dict[str, Path], list[Problem]]:
+    """The files of a docs folder that may be read and published, and a problem for each
+    of the others: a file the read policy refuses (a symlink out of the repository, into
+    ``.git/``, or to an ignored file), or an SVG that holds script. Each fails alone: the
+    rest of the site builds, and the problem is reported like a failed diagram. A refused
+    record file of the ``records`` folder is left out without a problem of its own here:
+    loading the records reports it."""
+    kept: dict[str, Path] = {}
+    problems: list[Problem] = []
+    for uri, path in files.items():
+        why = reads.why_not(path)
+        if why is not None:
+            is_record = path.parent == records and path.suffix in RECORD_SUFFIXES
+            if not is_record:
+                problems.append(reads.problem(path, why))
+        elif not path.is_file():
+            continue  # a dangling symlink inside the repository: nothing to publish
+        elif path.suffix.lower() == ".svg" and (unsafe := svg_file_problems(path)):
+            message = f"not published: the SVG holds {'; '.join(unsafe)}"
+            problems.append(Problem(display_path(path), 0, 0, "", message))
+        else:
+            kept[uri] = path
+    return kept, problems
 
 
 def docs_folder(
@@ -313,16 +342,21 @@ def docs_folder(
     """
     from adrgen.site.pages import rewrite_handwritten
 
-    hand_written, others = docs_sources(docs_dir, [*skip, config.cache_dir, config.diagrams_dir])
+    reads = config.reads.ignoring(*skip)
+    hand_written, others, refused = docs_sources(
+        docs_dir, reads, [*skip, config.cache_dir, config.diagrams_dir]
+    )
     content = prepare_site(
         config,
         layout=layout,
         hand_written=hand_written,
         existing={*hand_written, *others},
         docs_dir=docs_dir,
+        reads=reads,
         defer=defer,
         progress=progress,
     )
+    content.refused.extend(refused)
     folder = DocsFolder(content, dict(others), {uri: (path, True) for uri, path in others.items()})
     for uri, (text, path) in hand_written.items():
         drawn = rewrite_handwritten(text, uri, content.blocks, path)
@@ -330,7 +364,7 @@ def docs_folder(
         # Lines move where a fence became a picture: then the copy is named, not the page.
         folder.origins[uri] = (path, drawn == text)
     for page in content.pages:
-        folder.files[page.src_uri] = page.content.encode("utf-8")
+        folder.files[page.src_uri] = content.publishable(page.src_uri, page.content).encode()
     for decision in content.decisions:
         folder.origins.setdefault(layout.uri(f"{decision.name}.md"), (decision.source, False))
     for uri, asset in sorted(content.assets.items()):
@@ -355,12 +389,14 @@ def write_pages(config: Config, target: Path, *, layout: SiteLayout | None = Non
     from adrgen.output import recover, replace_dir
     from adrgen.site.nav import SiteLayout
 
-    _check_pages_target(config, target)
+    # The folder must be adrgen's to replace (see adrgen.walls.owned), and must not be the
+    # docs folder it is made from, nor inside it.
+    folders = dataclasses.replace(config.folders, docs=config.decisions_dir)
+    check_placement(target, "pages", folders, "--pages-only")
+    claim(target, "pages", "--pages-only")
     docs = config.decisions_dir.resolve()
     folder = docs_folder(config, config.decisions_dir, layout or SiteLayout(), skip=[target])
-    files: dict[str, bytes | Path] = {
-        PAGES_MARKER: b"Written by `adrgen build --pages-only`; replaced on every run.\n"
-    }
+    files: dict[str, bytes | Path] = dict([marker("pages")])
     for uri, item in folder.files.items():
         # The user's files are copied, never hard-linked: an edit in the output must not
         # change the record or the page. Generated SVGs may be linked.

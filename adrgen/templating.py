@@ -7,24 +7,33 @@ out pages, not to reach into Python.
 
 Record text is only ever *data* passed to a template, never template source, so Jinja syntax
 inside a record (``{{ 7*7 }}``) is printed as written and never evaluated.
+
+Templates get data, not objects that do I/O (:class:`DataSandbox`): no attribute that is a
+path, and no method but the pure ones of plain values and of adrgen's own data classes;
+and a template is loaded only from inside its folder, after resolving symlinks
+(:class:`FolderLoader`), so ``{% include %}`` cannot follow a link out of ``templates/``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
+from markupsafe import Markup
 
 from adrgen import __version__
 from adrgen.cache_dirs import user_cache_dir
 from adrgen.diagrams import escape as plantuml_escape
-from adrgen.errors import TemplateError
+from adrgen.errors import TemplateError, display_path
 
 
 def default_templates_dir() -> Path:
@@ -85,6 +94,75 @@ def bytecode_cache(kind: str) -> jinja2.BytecodeCache | None:
     return _BytecodeCache(str(folder))
 
 
+#: Values whose (non-mutating) methods a template may call: ``name.upper()``,
+#: ``requirements.items()``. Mutating ones (``list.append``) are refused by the immutable
+#: sandbox.
+_PLAIN: tuple[type, ...] = (str, int, float, bool, type(None), list, tuple, dict, set)
+_PLAIN += (frozenset, Markup, datetime.date, datetime.datetime, datetime.timedelta)
+
+
+class DataSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, narrowed to data.
+
+    The plain sandbox lets a template call any public method of any object it is handed:
+    a ``pathlib.Path`` (``decision.source.joinpath("x").write_text(…)``) would read and
+    write files. Here a template may read attributes, call the methods of plain values and
+    the methods adrgen's own data classes define (``decision.option("x")``), and nothing
+    else; a path never reaches it as a path.
+    """
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Whether a template may read ``obj.attr`` (whose value is ``value``)."""
+        if not super().is_safe_attribute(obj, attr, value):
+            return False
+        if isinstance(obj, os.PathLike) or isinstance(value, os.PathLike):
+            return False
+        if callable(value) and not isinstance(obj, _PLAIN):
+            return _adrgen_method(obj, attr)
+        return True
+
+
+#: Packages whose classes' own methods a template may call: adrgen's data classes (pure
+#: look-ups such as ``Decision.option``), and Jinja's runtime objects (``loop.cycle``).
+_METHOD_OWNERS = frozenset({"adrgen", "jinja2"})
+
+
+def _adrgen_method(obj: Any, attr: str) -> bool:
+    """Whether ``obj.attr`` is a method that a class of :data:`_METHOD_OWNERS` defines, not
+    one inherited from a library (pydantic's ``model_copy``, ``model_validate``…)."""
+    for klass in type(obj).__mro__:
+        if attr in vars(klass):
+            return klass.__module__.split(".", 1)[0] in _METHOD_OWNERS
+    return False
+
+
+class FolderLoader(jinja2.FileSystemLoader):
+    """Templates by name from the first folder that has them, never from outside it.
+
+    A name cannot climb (``../x``: Jinja refuses it), and a file that is a symlink, or
+    lies below one, must resolve inside the folder it was found in: a link from
+    ``templates/`` to ``/etc/passwd`` or to ``.git/config`` is refused.
+    """
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        """The template's text, its file, and whether it is still current."""
+        pieces = split_template_path(template)
+        for folder in self.searchpath:
+            candidate = os.path.join(folder, *pieces)
+            if not os.path.isfile(candidate):
+                continue
+            real, inside = os.path.realpath(candidate), os.path.realpath(folder)
+            if not real.startswith(inside.rstrip(os.sep) + os.sep):
+                raise TemplateError(
+                    f"{display_path(candidate)}: template not read: it is a symlink to "
+                    f"{display_path(real)}, outside {display_path(folder)}/"
+                )
+            return super().get_source(environment, template)
+        raise jinja2.TemplateNotFound(template)
+
+
 def sandboxed_environment(
     search_path: Sequence[str],
     *,
@@ -100,8 +178,8 @@ def sandboxed_environment(
     off because none of the formats is HTML. ``cache_kind`` names the folder of compiled
     templates (see :func:`bytecode_cache`); ``None`` compiles in memory only.
     """
-    env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(list(search_path)),
+    env = DataSandbox(
+        loader=FolderLoader(list(search_path)),
         bytecode_cache=bytecode_cache(cache_kind) if cache_kind else None,
         undefined=jinja2.StrictUndefined,
         finalize=finalize,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from adrgen.config import Config, load_config
-from adrgen.errors import LockedError, TemplateError, ValidationFailed
+from adrgen.errors import LockedError, OwnershipError, TemplateError, ValidationFailed
 from adrgen.output import recover, repository_lock
 from adrgen.pipeline import render_diagrams
 from tests.conftest import PlantumlUnderTest
@@ -80,7 +80,7 @@ def test_one_process_renders_every_stale_diagram(
     assert (
         "-nometadata" in renders[0] and "-timeout" in renders[0] and "-pipedelimitor" in renders[0]
     )
-    names = sorted(p.name for p in (three_records / "diagrams").iterdir())
+    names = sorted(p.name for p in (three_records / "diagrams").iterdir() if p.name[0] != ".")
     assert names == sorted(f"{n}.{ext}" for n in report.rendered for ext in ("puml", "svg"))
 
 
@@ -126,6 +126,7 @@ def test_force_redraws_identical_bytes(plantuml: PlantumlUnderTest, three_record
 def test_without_plantuml_puml_files_are_still_written(three_records: Path) -> None:
     report = render_diagrams(load_config(renderer={"kind": "none"}))
     assert sorted(p.name for p in (three_records / "diagrams").iterdir()) == [
+        ".adrgen-diagrams",
         "0001-r1.puml",
         "0002-r2.puml",
         "0003-r3.puml",
@@ -243,12 +244,22 @@ def test_template_syntax_error_is_reported(three_records: Path) -> None:
 def test_orphans_are_removed_and_dotfiles_kept(three_records: Path) -> None:
     diagrams = three_records / "diagrams"
     diagrams.mkdir()
+    (diagrams / ".adrgen-diagrams").write_text("adrgen's\n")  # a folder adrgen wrote before
     (diagrams / "0009-gone.puml").write_text("old")
     (diagrams / ".gitattributes").write_text("*.svg binary\n")
     report = render_diagrams(load_config(renderer={"kind": "none"}))
     assert report.removed == ["0009-gone.puml"]
     assert not (diagrams / "0009-gone.puml").exists()
     assert (diagrams / ".gitattributes").read_text() == "*.svg binary\n"
+
+
+def test_a_folder_adrgen_did_not_write_is_never_replaced(three_records: Path) -> None:
+    diagrams = three_records / "diagrams"
+    diagrams.mkdir()
+    (diagrams / "0009-mine.puml").write_text("@startuml\nA -> B\n@enduml\n")
+    with pytest.raises(OwnershipError, match=r"did not write \(0009-mine.puml\)"):
+        render_diagrams(load_config(renderer={"kind": "none"}))
+    assert sorted(p.name for p in diagrams.iterdir()) == ["0009-mine.puml"]  # untouched
 
 
 def test_a_second_run_waits_for_no_one_it_fails_clearly(three_records: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from adrgen.config import Config
 from adrgen.diagrams.renderer import Progress
+from adrgen.errors import display_path
 from adrgen.output import repository_lock
 from adrgen.pipeline import write_pages
 from adrgen.site.builders import (
@@ -73,12 +74,14 @@ def build(
         return BuiltSite.of(built.path, built.content)
     mk = load_mkdocs(path, strict=strict)
     plugin = adrgen_plugin(mk, path, config, renderer=renderer, progress=progress)
-    target = (site_dir or Path(mk["site_dir"])).resolve()
-    check_site_target(config, target)
+    given = site_dir or Path(mk["site_dir"])
+    named = "--site-dir" if site_dir else f"{display_path(path)}: site_dir"
+    check_site_target(config, given, named, Path(mk["docs_dir"]))
+    target = given.resolve()
     # One build at a time per repository: a second one fails at once with a clear message
     # instead of racing this one for diagrams/ and site/.
     with repository_lock(config.cache_dir):
-        build_into(mk, config, target)
+        build_into(mk, config, target, named)
     return BuiltSite.of(target, plugin.content)
 
 

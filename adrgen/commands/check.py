@@ -18,6 +18,7 @@ from adrgen.diagrams.cache import read_stamp_of, source_hash
 from adrgen.diagrams.plan import plan_diagrams
 from adrgen.errors import Problem, StaleOutput, display_path
 from adrgen.records.collect import load_decisions
+from adrgen.walls.published import svg_file_problems
 
 FIX = "run `adrgen render` and commit diagrams/"
 
@@ -49,6 +50,9 @@ def find_stale(config: Config, *, require_svg: bool = True) -> tuple[list[Proble
         if (target / svg).is_file():
             if stamp is None or stamp.source_sha256 != source_hash(source.text):
                 report(svg, f"stale: drawn from an older version of {origin}")
+            elif unsafe := svg_file_problems(target / svg):
+                # A stamp proves nothing (anyone can write one); what ships is checked.
+                report(svg, f"unsafe: it holds {'; '.join(unsafe)}, and is never published")
         elif require_svg:
             report(svg, f"missing (drawn from {origin})")
     if target.is_dir():

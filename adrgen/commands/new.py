@@ -17,7 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from adrgen.authoring import problems_if_written, record_file_name, round_trip_yaml, schema_header
 from adrgen.config import Config
 from adrgen.errors import AuthoringError, ValidationFailed, display_path
-from adrgen.output import write_file_atomic
+from adrgen.output import sweep, write_file_atomic
 from adrgen.records.collect import discover_records
 from adrgen.records.format import STATUSES_WITH_OUTCOME, read_status
 from adrgen.records.model import RECORD_FILENAME
@@ -65,10 +65,11 @@ def new_record(
             needs_outcome=status in STATUSES_WITH_OUTCOME,
         )
     )
-    problems = problems_if_written(decisions_dir, writes, config.rules)
+    problems = problems_if_written(decisions_dir, writes, config.rules, reads=config.reads)
     if problems:
         raise ValidationFailed(problems)
     decisions_dir.mkdir(parents=True, exist_ok=True)
+    sweep(decisions_dir)  # what a killed `new` or `import` left behind
     for target, text in writes.items():
         write_file_atomic(target, text.encode("utf-8"))
     return NewRecord(path=path, updated=[old_path] if old_path else [], todo=_todo(config))

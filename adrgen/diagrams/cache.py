@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adrgen.output import write_file_atomic
+from adrgen.walls.published import publishable_svg
 
 _STAMP = re.compile(r"<!-- adrgen source-sha256=([0-9a-f]{64}) key=([0-9a-f]{64}) -->")
 
@@ -65,19 +66,34 @@ def read_stamp_of(path: Path) -> Stamp | None:
 
 
 class LocalCache:
-    """SVGs rendered on this machine, by cache key."""
+    """SVGs rendered on this machine, by cache key.
+
+    A pull request can commit files into ``.adrgen-cache/`` like anywhere else, so an entry
+    counts only if it holds no script (:func:`adrgen.walls.published.publishable_svg`); one
+    that does is a miss, and the diagram is drawn again.
+    """
 
     def __init__(self, cache_dir: Path) -> None:
         self.root = cache_dir / "svg"
+        #: Entries checked by this instance, by path, with the size and mtime checked.
+        self._checked: dict[Path, tuple[int, int, bool]] = {}
 
     def path(self, key: str) -> Path:
         """Where the SVG for ``key`` is (or would be) kept."""
         return self.root / f"{key}.svg"
 
     def get(self, key: str) -> Path | None:
-        """The cached SVG file for ``key``, if present."""
+        """The cached SVG file for ``key``, if present and publishable."""
         path = self.path(key)
-        return path if path.is_file() else None
+        try:
+            status = path.stat()
+        except OSError:
+            return None
+        seen = self._checked.get(path)
+        if seen is None or seen[:2] != (status.st_size, status.st_mtime_ns):
+            seen = (status.st_size, status.st_mtime_ns, path.is_file() and publishable_svg(path))
+            self._checked[path] = seen
+        return path if seen[2] else None
 
     def put(self, key: str, svg: str) -> Path:
         """Store a rendered SVG atomically; return its path."""

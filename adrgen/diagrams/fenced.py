@@ -2,24 +2,31 @@
 
 Record text never becomes PlantUML syntax (see :mod:`adrgen.diagrams.escape`), but a fenced
 ```plantuml block in a Markdown field or a hand-written page *is* PlantUML, written on
-purpose. PlantUML 1.2020 has no security profile, so adrgen is the sandbox. Before a block
-reaches PlantUML, :func:`guard` checks every line of it:
+purpose by anyone who can open a pull request, and drawn by CI with secrets in reach.
+PlantUML 1.2020 has no security profile, so adrgen is the sandbox, and :func:`guard` checks a
+block **as PlantUML reads it** (every rule below was found by rendering probes on 1.2020 and
+1.2026; ``SECURITY.md`` has the list):
 
-* ``!include``, ``!include_once``, ``!include_many`` and ``!includesub`` may name only files
-  inside the docs repository (no ``..`` escape, no symlink out, no URL, no ``$variable``
-  path). The file is read here and its text inlined (and guarded in turn), so PlantUML never
-  opens a file itself and the content-hash cache sees the included text. PlantUML's bundled
-  standard library (``!include <C4/C4_Container>``) stays as it is.
-* ``!includeurl``, ``!import``, ``!theme … from`` and any other ``!include…`` are refused.
-* ``%getenv`` and the other preprocessor functions that read the environment, files or URLs,
-  or call functions by name, are refused.
-* ``<img:…>`` may name only a picture inside the repository, which is inlined as a
-  ``data:`` URI (so PlantUML opens no file, and the cache key changes with the picture);
-  URLs are refused.
-* ``[[link]]`` targets must be http(s) or relative: an SVG opened on its own runs a
-  ``javascript:`` link in the site's origin.
-* one diagram per block: ``@start…``/``@end…`` only around the whole block (a stray
-  ``@enduml`` would desynchronise PlantUML's ``-pipe`` batch).
+* characters first: a carriage return (1.2020's ``-pipe`` deletes it: ``!inc\rlude`` is an
+  include), other controls and byte-order marks are refused;
+* then lines ending in one backslash are joined with the next, as PlantUML joins them, and
+  handed to PlantUML joined, so what it reads is what was checked;
+* directives are an allow-list. ``!include``, ``!include_once``, ``!include_many`` and
+  ``!includesub`` may name only files the read policy allows
+  (:class:`~adrgen.walls.reads.ReadPolicy`: inside the repository after symlinks, not in
+  ``.git/`` or an ignored folder); adrgen inlines them itself (guarded in turn), so PlantUML
+  never opens a file. PlantUML's bundled standard library (``!include <C4/C4_Container>``)
+  stays as it is. Preprocessor definitions are refused in a record's text, and allowed in a
+  page only as constants: a macro or function could build what the checks look for;
+* builtin functions are an allow-list of those that compute numbers, truth values and
+  colours; pictures must be repository files, inlined as ``data:`` URIs; sprites only
+  inline; ``checkversion`` and the machine-details commands are refused;
+* ``[[link]]`` targets must be literal http(s) or relative: an SVG opened on its own runs a
+  ``javascript:`` link in the site's origin;
+* one diagram per block: no line may start with ``@`` but the frame (a stray ``@enduml``
+  would desynchronise PlantUML's ``-pipe`` batch, ``@@@format`` switch its format).
+
+A refused block fails alone (:meth:`PlantumlBlocks.add`): never drawn, its page shows why.
 
 A fence takes plantuml-markdown's options on its opening line (:func:`parse_options`):
 ```` ```plantuml format="svg" classes="a b" alt="…" title="…" width="50%" height="9em"
@@ -52,6 +59,7 @@ from adrgen.diagrams.renderer import (
     cache_key,
 )
 from adrgen.errors import Problem, RendererUnavailable, ValidationFailed, display_path
+from adrgen.walls.reads import ReadPolicy
 
 #: Largest file an ``!include`` may inline, and how deep includes may nest.
 MAX_INCLUDE_BYTES = 1024 * 1024
@@ -59,15 +67,117 @@ MAX_INCLUDE_DEPTH = 8
 #: Diagram kinds adrgen's ``-pipe`` renderer accepts (it checks the closing line).
 _KINDS = ("uml", "mindmap", "gantt")
 
-_DIRECTIVE = re.compile(r"^\s*!\s*(?P<name>[A-Za-z_]\w*)(?P<rest>.*)$")
+#: Characters a block may not hold: every control but the tab (a carriage return is deleted
+#: by 1.2020's ``-pipe`` reader, so ``!inc\rlude`` reaches it as ``!include``; 1.2026 breaks
+#: the line there), and the byte-order mark, which at a line's start hides a directive or an
+#: ``@end`` line from any check but PlantUML's.
+_FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ufeff]")
+#: A directive, once a line's leading blanks and block comments are set aside.
+_DIRECTIVE = re.compile(r"!\s*(?P<name>\$?[A-Za-z_]\w*)(?P<rest>.*)$", re.DOTALL)
+#: A block comment that a directive may follow on its line (``/'x'/!include …`` works).
+_LEADING_COMMENT = re.compile(r"/'.*?'/|'/")
 _INCLUDES = {"include", "include_once", "include_many", "includesub"}
-_FUNCTIONS = re.compile(
-    r"%\s*(?P<name>getenv|get_all_\w*|load_\w+|file_exists|dirpath|filename\w*|"
-    r"invoke_procedure|call_user_func)\b",
+#: Directives that read nothing and build no text: kept as written.
+_CONDITIONALS = {"if", "ifdef", "ifndef", "elseif", "else", "endif", "startsub", "endsub"}
+#: ``!pragma`` options that change only the layout. Others are refused: ``svek_trace``
+#: writes files into PlantUML's working folder (on every version and profile), and
+#: 1.2026's ``svginteractive`` puts PlantUML's own script into the SVG.
+_PRAGMAS = {
+    "teoz",
+    "layout",
+    "useverticalif",
+    "useintermediatepackages",
+    "horizontallinebetweendifferentpackageallowed",
+    "usenewpackagestyle",
+}
+#: Preprocessor definitions. A record's blocks may hold none; a page's may hold constants.
+_DEFINITIONS = {
+    "define",
+    "definelong",
+    "enddefinelong",
+    "undef",
+    "function",
+    "endfunction",
+    "procedure",
+    "endprocedure",
+    "unquoted",
+    "final",
+    "global",
+    "local",
+    "return",
+    "foreach",
+    "endfor",
+    "while",
+    "endwhile",
+}
+#: A constant definition a page may hold: ``!define NAME value`` or ``!$name = value``.
+_CONSTANT = re.compile(
+    r"(?:define\s+(?P<macro>[A-Za-z_]\w*)(?![\w(])|(?P<variable>\$[A-Za-z_]\w*)\s*\??=)\s*(?P<value>.*)$",
+    re.DOTALL,
+)
+#: What a constant's value may hold: words, numbers, colours and plain punctuation; quoted
+#: or not. Nothing that starts markup (``<``, ``[``, ``{``), a call (``%``, ``(``), a
+#: variable (``$``), a scheme (``:``) or a token paste (``##``).
+_CONSTANT_VALUE = re.compile(r'"[\w .,#+\-/*]*"|[\w .,#+\-/*]*')
+#: Builtin functions a block may call: the ones that compute numbers, truth values and
+#: colours. Every function that reads the environment, a file or the clock is refused, and
+#: so is every one that turns text into other text (``%lower("IMG")``, ``%substr``,
+#: ``%chr``, ``%string``): PlantUML reads what they make as diagram text, so ``<%lower(
+#: "IMG"):/etc/x.png>`` would be a picture of a file that no check saw written.
+_PURE_FUNCTIONS = {
+    "strlen",
+    "strpos",
+    "intval",
+    "boolval",
+    "true",
+    "false",
+    "not",
+    "and",
+    "or",
+    "xor",
+    "nand",
+    "nor",
+    "nxor",
+    "size",
+    "mod",
+    "eval",
+    "dec2hex",
+    "hex2dec",
+    "is_dark",
+    "is_light",
+    "lighten",
+    "darken",
+    "reverse_color",
+    "reverse_hsluv_color",
+    "hsl_color",
+    "newline",
+    "breakline",
+    "n",
+    "function_exists",
+    "variable_exists",
+}
+_FUNCTION_CALL = re.compile(r"%(?P<name>[A-Za-z_]\w*)\(")
+#: A picture: Creole's ``<img:x>`` and ``<img src=x>``, and the ``img:x`` that the standard
+#: library's ``$sprite`` arguments turn into ``<img:x>`` (C4's ``$sprite="img:…"``).
+_IMG = re.compile(
+    r"(?:<\s*img\s*(?::|\s+src\s*=)|\bimg\s*:)\s*[\"']?(?P<target>[^>{}\"'\s)]*)",
     re.IGNORECASE,
 )
-_IMG = re.compile(r"<\s*img\s*(?::|\s+src\s*=)\s*[\"']?(?P<target>[^>{}\"'\s]*)", re.IGNORECASE)
-_LINK = re.compile(r"\[\[\s*(?P<target>[^\]\s|{}]*)")
+#: ``sprite $name …``: only an inline sprite (``[16x16/16] {`` or encoded data after its
+#: size) is drawn from the block itself; a file or URL after the name would be read.
+_SPRITE = re.compile(r"\bsprite\s+\$?[\w-]+\s*(?P<rest>\S?)", re.IGNORECASE)
+#: Commands that reach the network (``checkversion(proxy=…)`` from 1.2020 connects to any
+#: host and port), anywhere in a line.
+_NETWORK_COMMANDS = re.compile(r"\bcheckversion\b", re.IGNORECASE)
+#: Commands that draw the build machine's details (Java, OS, paths) as the diagram.
+_INFO_COMMANDS = re.compile(
+    r"(?:version|testdot|license|listfonts|listsprites|listopeniconic|listemoji|stdlib|help|author)\s*$",
+    re.IGNORECASE,
+)
+#: A picture written inline already, which PlantUML draws without opening anything.
+_INLINE_PICTURE = re.compile(r"data:image/(?:png|gif|jpeg);base64,[A-Za-z0-9+/=]*$")
+_LINK = re.compile(r"\[\[(?P<body>.*?)(?:\]\]|$)")
+_TOOLTIP = re.compile(r"\{[^}]*\}")
 _START_END = re.compile(r"^\s*@(?P<what>start|end)(?P<kind>\w*)", re.IGNORECASE)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 #: Pictures a block may show, by file suffix, with the type their data: URI declares.
@@ -91,6 +201,9 @@ class Origin:
     column: int = 1
     #: Column of the first character after the fence's backticks; 0 when unknown.
     info_column: int = 0
+    #: Whether the block is in a record's text (which may hold no preprocessor definition)
+    #: rather than a hand-written page (which may hold constants).
+    record: bool = False
 
     def problem(self, offset: int, message: str, column: int | None = None) -> Problem:
         """A problem ``offset`` lines into the block (-1: the fence line)."""
@@ -336,8 +449,9 @@ def parse_options(text: str) -> tuple[BlockOptions, list[tuple[int, str]]]:
 
 
 class _Guard:
-    def __init__(self, root: Path, origin: Origin) -> None:
-        self.root = root.resolve()
+    def __init__(self, reads: ReadPolicy, origin: Origin) -> None:
+        self.reads = reads
+        self.root = reads.root
         self.origin = origin
         self.problems: list[Problem] = []
         #: Column for problems on the fence line (``source=``'s, when a block has one).
@@ -360,15 +474,16 @@ class _Guard:
         if name.startswith(("/", "~")):
             self.fail(offset, f"{what} {name!r} is absolute; use a path relative to this file")
             return None
-        inside = False
+        refused = ""
         for folder in bases:
-            path = (folder / name).resolve()
-            if path.is_relative_to(self.root):
-                if path.is_file():
-                    return path
-                inside = True
-        if not inside:
-            self.fail(offset, f"{what} {name!r} is outside the repository")
+            candidate = folder / name
+            why = self.reads.why_not(candidate)
+            if why is None and candidate.is_file():
+                return candidate.resolve()
+            if why is not None and not refused:
+                refused = why
+        if refused:
+            self.fail(offset, f"{what} {name!r}: not read: it {refused}")
         elif len(bases) > 1:
             self.fail(offset, f"{what} {name!r}: no such file here or at the repository root")
         else:
@@ -378,79 +493,219 @@ class _Guard:
     def lines(
         self, text: str, base: Path, anchor: int, depth: int, seen: tuple[Path, ...]
     ) -> list[str]:
-        """Check ``text``; return it with includes inlined.
+        """Check ``text`` as PlantUML reads it; return its lines with includes inlined.
 
         ``anchor`` is the block line of ``text``'s first line; inside an included file
-        (``depth`` > 0) every problem points at the ``!include`` line instead.
+        (``depth`` > 0) every problem points at the ``!include`` line instead. The lines
+        returned are the *logical* lines PlantUML would read (continuations joined), so
+        what reaches PlantUML is exactly what was checked.
         """
+        raw = text.split("\n")
         out: list[str] = []
-        for index, line in enumerate(text.split("\n")):
+        for index, line in enumerate(raw):
+            bad = _FORBIDDEN_CHARACTERS.search(line)
+            if bad:
+                where = anchor + index if depth == 0 else anchor
+                self.fail(where, f"{_name_of(bad.group())} is not allowed in a diagram")
+                return out
+        logical = _logical_lines(raw)
+        if logical and _continues(logical[-1][1]):
+            where = anchor + logical[-1][0] if depth == 0 else anchor
+            self.fail(where, "the last line ends with \\, which would continue it into the next")
+            return out
+        for index, line in logical:
             where = anchor + index if depth == 0 else anchor
-            directive = _DIRECTIVE.match(line)
-            if directive:
-                name = directive["name"].lower()
-                rest = directive["rest"].strip()
-                if name in _INCLUDES:
-                    out.extend(self.include(name, rest, base, where, depth, seen))
-                    continue
-                if name.startswith("include") or name == "import":
-                    self.fail(
-                        where,
-                        f"!{name} is not allowed: it reads URLs or files outside adrgen's control",
-                    )
-                    continue
-                if name == "theme" and re.search(r"\bfrom\b", rest, re.IGNORECASE):
-                    self.fail(where, "!theme … from is not allowed: it reads files or URLs")
-                    continue
-            function = _FUNCTIONS.search(line)
-            if function:
-                self.fail(where, f"%{function['name']} is not allowed in a diagram")
-                continue
-            line = self.images(line, base, where)
-            for link in _LINK.finditer(line):
-                target = link["target"]
-                if _SCHEME.match(target) and not target.lower().startswith(("http:", "https:")):
-                    self.fail(
-                        where,
-                        f"link target {target!r} is not allowed; use http(s) or a relative link",
-                    )
-            out.append(line)
+            kept = self.line(line, base, where, depth, seen)
+            out.extend(kept)
         return out
 
+    def line(
+        self, line: str, base: Path, where: int, depth: int, seen: tuple[Path, ...]
+    ) -> list[str]:
+        """One logical line checked; what it becomes (an include: the included lines)."""
+        start = _statement(line)
+        if start.startswith("@"):
+            self.fail(
+                where,
+                "a line that starts with @ is not allowed inside a block: "
+                "@start…/@end… frame the whole block, and 1.2020 acts on any @end or "
+                "@@@format line",
+            )
+            return []
+        for call in _FUNCTION_CALL.finditer(line):
+            if call["name"].lower() not in _PURE_FUNCTIONS:
+                self.fail(
+                    where,
+                    f"%{call['name']}() is not allowed in a diagram: only functions that "
+                    "compute numbers, truth values or colours (it could read the "
+                    "environment, a file or the clock, or build text no check has seen)",
+                )
+                return []
+        directive = _DIRECTIVE.match(start)
+        if directive and not self.directive(directive, base, where):
+            return []
+        if directive and directive["name"].lower() in _INCLUDES:
+            name = directive["name"].lower()
+            return self.include(name, directive["rest"].strip(), base, where, depth, seen)
+        if _NETWORK_COMMANDS.search(line):
+            self.fail(where, "checkversion is not allowed: it connects to the network")
+            return []
+        if _INFO_COMMANDS.fullmatch(start):
+            self.fail(
+                where, f"{start.strip()!r} is not allowed: it draws the build machine's details"
+            )
+            return []
+        sprite = _SPRITE.search(line)
+        if sprite and sprite["rest"] not in ("[", "{"):
+            self.fail(
+                where,
+                "a sprite may only be defined inline (sprite $name [16x16/16] {…}); one read "
+                "from a file or URL is not allowed: show a repository picture with <img:file>",
+            )
+            return []
+        line = self.images(line, base, where)
+        if not self.links(line, where):
+            return []
+        return [line]
+
+    def directive(self, directive: re.Match[str], base: Path, where: int) -> bool:
+        """Whether a directive line may stay (includes are inlined by the caller)."""
+        name = directive["name"].lower()
+        rest = directive["rest"]
+        if name in _INCLUDES or name in _CONDITIONALS:
+            return True
+        if name == "theme":
+            if re.search(r"\bfrom\b", rest, re.IGNORECASE):
+                self.fail(where, "!theme … from is not allowed: it reads files or URLs")
+                return False
+            return True
+        if name == "pragma":
+            option = rest.split()[0].lower() if rest.split() else ""
+            if option not in _PRAGMAS:
+                allowed = ", ".join(sorted(_PRAGMAS))
+                self.fail(
+                    where, f"!pragma {option} is not allowed; the layout pragmas are: {allowed}"
+                )
+                return False
+            return True
+        if name in _DEFINITIONS or name.startswith("$"):
+            return self.definition(directive, where)
+        if name.startswith("include") or name == "import":
+            self.fail(
+                where, f"!{name} is not allowed: it reads URLs or files outside adrgen's control"
+            )
+            return False
+        self.fail(where, f"!{name} is not allowed in a diagram adrgen draws")
+        return False
+
+    def definition(self, directive: re.Match[str], where: int) -> bool:
+        """A preprocessor definition: none in a record's text; constants in a page's."""
+        text = directive.group(0)[1:].strip()
+        if self.origin.record:
+            self.fail(
+                where,
+                f"!{directive['name']} is not allowed in a record's diagram: a preprocessor "
+                "definition can build, out of pieces, the directive, file or link that the "
+                "check looks for",
+            )
+            return False
+        constant = _CONSTANT.match(text)
+        name = directive["name"]
+        if constant is None or name.lower() in ("undef",):
+            if name.lower() == "undef":
+                return True
+            self.fail(
+                where,
+                f"!{name} is not allowed: PlantUML 1.2020 has no sandbox, and a macro, function "
+                "or loop builds text no check has seen (a picture of any file, a script link); "
+                'only constants are: !define NAME value, !$name = "value"',
+            )
+            return False
+        value = constant["value"].strip()
+        if (
+            not _CONSTANT_VALUE.fullmatch(value)
+            or "##" in value
+            or re.search(r"img|sprite|checkversion", value, re.IGNORECASE)
+        ):
+            self.fail(
+                where,
+                f"the value of {(constant['macro'] or constant['variable'])!r} is not allowed: a "
+                "constant holds words, numbers and colours, without markup, calls, variables "
+                "or a scheme",
+            )
+            return False
+        return True
+
+    def links(self, line: str, where: int) -> bool:
+        """Whether every ``[[link]]`` of a line is to http(s) or relative."""
+        for link in _LINK.finditer(line):
+            body = link["body"]
+            if "\t" in body:
+                self.fail(
+                    where, "a tab inside a [[link]] is not allowed (browsers drop it from a URL)"
+                )
+                return False
+            words = _TOOLTIP.sub("", body).split()
+            target = words[0] if words else ""
+            if "$" in target or "%" in target:
+                self.fail(
+                    where,
+                    f"link target {target!r} is computed; write it literally (http(s) or relative)",
+                )
+                return False
+            if _SCHEME.match(target) and not target.lower().startswith(("http:", "https:")):
+                self.fail(
+                    where,
+                    f"link target {target!r} is not allowed; use http(s) or a relative link",
+                )
+                return False
+        return True
+
     def images(self, line: str, base: Path, where: int) -> str:
-        result = line
+        """The line with every picture inlined as a ``data:`` URI (so PlantUML opens no file,
+        its SANDBOX profile can stay on, and the cache key holds the picture); a picture
+        that is not a repository file is refused."""
+        pieces: list[str] = []
+        done = 0
         for image in _IMG.finditer(line):
             target = image["target"]
             if not target:
                 continue
-            path = self.inside(base, target, where, "image")
-            if path is None:
+            pieces.append(line[done : image.start("target")])
+            done = image.end("target")
+            if _INLINE_PICTURE.match(target):
+                pieces.append(target)  # already inline: PlantUML opens nothing
                 continue
-            kind = _IMAGE_TYPES.get(path.suffix.lower())
-            if kind is None:
-                known = ", ".join(sorted(_IMAGE_TYPES))
-                self.fail(where, f"image {target!r}: not a picture PlantUML draws ({known})")
-                continue
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                self.fail(where, f"image {target!r}: cannot read: {exc}")
-                continue
-            if len(data) > MAX_INCLUDE_BYTES:
-                self.fail(where, f"image {target!r} is larger than {MAX_INCLUDE_BYTES} bytes")
-                continue
-            # Inlined as a data: URI, which both versions draw: PlantUML then opens no file
-            # (so its SANDBOX profile can stay on), and the cache key holds the picture.
-            encoded = base64.b64encode(data).decode("ascii")
-            result = result.replace(target, f"data:{kind};base64,{encoded}", 1)
-        return result
+            pieces.append(self.picture(target, base, where) or target)
+        pieces.append(line[done:])
+        return "".join(pieces)
+
+    def picture(self, target: str, base: Path, where: int) -> str | None:
+        """A repository picture as a ``data:`` URI; ``None`` (and a problem) otherwise."""
+        path = self.inside(base, target, where, "image")
+        if path is None:
+            return None
+        kind = _IMAGE_TYPES.get(path.suffix.lower())
+        if kind is None:
+            known = ", ".join(sorted(_IMAGE_TYPES))
+            self.fail(where, f"image {target!r}: not a picture PlantUML draws ({known})")
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.fail(where, f"image {target!r}: cannot read: {exc}")
+            return None
+        if len(data) > MAX_INCLUDE_BYTES:
+            self.fail(where, f"image {target!r} is larger than {MAX_INCLUDE_BYTES} bytes")
+            return None
+        return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
     def include(
         self, name: str, rest: str, base: Path, where: int, depth: int, seen: tuple[Path, ...]
     ) -> list[str]:
         argument = rest.strip().strip("\"'")
         if argument.startswith("<") and argument.endswith(">") and "://" not in argument:
-            if re.fullmatch(r"<[A-Za-z0-9_./-]+>", argument) and ".." not in argument:
+            if re.fullmatch(r"<[A-Za-z][A-Za-z0-9_./-]*>", argument) and ".." not in argument:
                 return [f"!{name} {argument}"]  # PlantUML's bundled standard library
             self.fail(where, f"!{name} {argument}: not a standard-library name")
             return []
@@ -495,6 +750,53 @@ class _Guard:
         return self.lines("\n".join(body), path.parent, where, depth + 1, (*seen, path))
 
 
+def _name_of(character: str) -> str:
+    """How a message names a forbidden character."""
+    if character == "\r":
+        return "a carriage return (only as part of a CRLF line end)"
+    if character == "\ufeff":
+        return "a byte-order mark (U+FEFF)"
+    return f"the control character U+{ord(character):04X}"
+
+
+def _continues(line: str) -> bool:
+    """Whether PlantUML joins ``line`` with the next: it ends in one backslash (two do not
+    join), with nothing after it, not even a blank (found by rendering, both versions)."""
+    return line.endswith("\\") and not line.endswith("\\\\")
+
+
+def _logical_lines(lines: list[str]) -> list[tuple[int, str]]:
+    """The lines PlantUML reads, each with the index of its first physical line.
+
+    PlantUML joins a line that :func:`_continues` with the next raw line, whatever either
+    holds (comments, quoted strings, definition bodies), dropping the backslash, before it
+    reads a directive or a function: ``!inc\\`` + ``lude x`` is ``!include x``.
+    """
+    logical: list[tuple[int, str]] = []
+    index = 0
+    while index < len(lines):
+        start, parts = index, [lines[index]]
+        while _continues(parts[-1]) and index + 1 < len(lines):
+            parts[-1] = parts[-1][:-1]
+            index += 1
+            parts.append(lines[index])
+        logical.append((start, "".join(parts)))
+        index += 1
+    return logical
+
+
+def _statement(line: str) -> str:
+    """A line as PlantUML looks for a directive in it: leading blanks (Java's ``trim``, every
+    character up to U+0020) and block comments before it set aside (``/'x'/!include`` is an
+    include on both versions)."""
+    text = line.lstrip("".join(chr(c) for c in range(0x21)))
+    while True:
+        comment = _LEADING_COMMENT.match(text)
+        if comment is None:
+            return text
+        text = text[comment.end() :].lstrip("".join(chr(c) for c in range(0x21)))
+
+
 def _lines_of(text: str) -> tuple[list[str], int]:
     """The lines of ``text`` without empty lines around them, and how many were left off
     before (so a problem still names its line)."""
@@ -519,14 +821,16 @@ def _frame(lines: list[str]) -> tuple[str, list[str], bool, list[tuple[int, str]
         and last["what"].lower() == "end"
         and first["kind"].lower() == last["kind"].lower()
     )
+    # Unframed, the markers are reported here once, and blanked for the line checks.
+    blanked = ["" if _START_END.match(line) else line for line in lines]
     if not framed:
         message = "a block holds one diagram: @start…/@end… only on its first and last lines"
-        return "uml", lines, False, [(first_index, message)]
+        return "uml", blanked, False, [(first_index, message)]
     if first["kind"].lower() not in _KINDS:
         message = (
             f"@start{first['kind']} is not supported; use @startuml, @startmindmap or @startgantt"
         )
-        return "uml", lines, False, [(0, message)]
+        return "uml", blanked, False, [(0, message)]
     return first["kind"].lower(), lines[1:-1], True, []
 
 
@@ -574,12 +878,12 @@ def _framed_text(kind: str, lines: list[str]) -> str:
     return "\n".join([f"@start{kind}", *lines, f"@end{kind}"]) + "\n"
 
 
-def guard(source: str, *, base_dir: Path, root: Path, origin: Origin) -> str:
+def guard(source: str, *, base_dir: Path, reads: ReadPolicy, origin: Origin) -> str:
     """A block made safe to hand to PlantUML, framed by ``@startuml``…``@enduml``.
 
     Raises :class:`ValidationFailed` with one problem per offending line.
     """
-    checker = _Guard(root, origin)
+    checker = _Guard(reads, origin)
     kind, body = _guard_text(checker, source, base_dir)
     if checker.problems:
         raise ValidationFailed(checker.problems)
@@ -588,13 +892,20 @@ def guard(source: str, *, base_dir: Path, root: Path, origin: Origin) -> str:
 
 @dataclass(frozen=True)
 class FencedBlock:
-    """A fence as collected: its guarded source (the key of its drawing) and its options."""
+    """A fence as collected: its guarded source (the key of its drawing) and its options;
+    or, for a block the guard refused, no source and why."""
 
     source: str
     options: BlockOptions
+    #: The guard's problems, for a refused block (which is never drawn).
+    refused: tuple[Problem, ...] = ()
+    #: The block as written, shown on its page when it was refused.
+    written: str = ""
 
 
-def guard_fence(body: str, info: str, *, base_dir: Path, root: Path, origin: Origin) -> FencedBlock:
+def guard_fence(
+    body: str, info: str, *, base_dir: Path, reads: ReadPolicy, origin: Origin
+) -> FencedBlock:
     """A fence's options read and its diagram guarded (from ``source=`` when it names one).
 
     ``info`` is the fence's text after its backticks (``plantuml alt="…"``). Raises
@@ -604,7 +915,7 @@ def guard_fence(body: str, info: str, *, base_dir: Path, root: Path, origin: Ori
     text = plantuml_options(info)
     skipped = len(info) - len(text) if text is not None else 0
     options, wrong = parse_options(text or "")
-    checker = _Guard(root, origin)
+    checker = _Guard(reads, origin)
     checker.problems.extend(origin.option_problem(skipped + i, message) for i, message in wrong)
     if options.source:
         checker.fence_column = (origin.info_column or origin.column + 3) + skipped
@@ -629,6 +940,8 @@ class BlockDiagram:
     problem: Problem | None = None
     #: How the fence that shows it asked for it to be shown (alt, classes, size…).
     options: BlockOptions = BlockOptions()
+    #: Why the guard refused the block (it was never handed to PlantUML).
+    refused: tuple[Problem, ...] = ()
 
     @property
     def asset(self) -> str:
@@ -640,18 +953,34 @@ class BlockDiagram:
 class PlantumlBlocks:
     """Every raw PlantUML block of one build: collected first, drawn once, then looked up."""
 
-    def __init__(self, root: Path, cache_dir: Path) -> None:
-        self.root = root
+    def __init__(self, reads: ReadPolicy, cache_dir: Path) -> None:
+        self.reads = reads
         self.cache = LocalCache(cache_dir)
         self._origins: dict[str, Origin] = {}
         self._done: dict[str, BlockDiagram] = {}
+        #: Blocks the guard refused, with why: by their text, options and file (not their
+        #: line: a page's generator guards a record's block again, counting lines from its
+        #: field, and must find the refusal reported at the record's line).
+        self._refused: dict[tuple[str, str, Path, Path, bool], FencedBlock] = {}
         self.warnings: list[str] = []
 
     def add(self, source: str, *, base_dir: Path, origin: Origin, info: str = "") -> FencedBlock:
         """Guard a block with its fence's options (``info``: the fence's text after its
         backticks, see :func:`guard_fence`) and remember it for rendering. Blocks that draw
-        the same diagram are drawn once, whatever their options."""
-        block = guard_fence(source, info, base_dir=base_dir, root=self.root, origin=origin)
+        the same diagram are drawn once, whatever their options.
+
+        A block the guard refuses fails alone: it is never drawn, its page shows why and
+        what was written, and its problems are among :attr:`failures`.
+        """
+        fence = (source, info, base_dir, origin.path, origin.record)
+        if fence in self._refused:
+            return self._refused[fence]
+        try:
+            block = guard_fence(source, info, base_dir=base_dir, reads=self.reads, origin=origin)
+        except ValidationFailed as exc:
+            refused = FencedBlock("", BlockOptions(), exc.problems, source)
+            self._refused[fence] = refused
+            return refused
         self._origins.setdefault(block.source, origin)
         return block
 
@@ -704,13 +1033,22 @@ class PlantumlBlocks:
 
     @property
     def failures(self) -> list[Problem]:
-        """Where each block that PlantUML could not draw is written, and why."""
-        return sorted(d.problem for d in self._done.values() if d.problem is not None)
+        """Where each block that PlantUML could not draw, or the guard refused, is written,
+        and why."""
+        drawn = [d.problem for d in self._done.values() if d.problem is not None]
+        refused = [p for block in self._refused.values() for p in block.refused]
+        return sorted({*drawn, *refused})
 
     def get(self, source: str, options: BlockOptions | None = None) -> BlockDiagram:
         """The result for a guarded source (after :meth:`resolve`), shown with ``options``."""
         diagram = self._done.get(source) or BlockDiagram(source=source)
         return dataclasses.replace(diagram, options=options) if options else diagram
+
+    def shown(self, block: FencedBlock) -> BlockDiagram:
+        """What a page shows for a fence: its drawing, or, when refused, why."""
+        if block.refused:
+            return BlockDiagram(source=block.written, refused=block.refused)
+        return self.get(block.source, block.options)
 
 
 class Piggyback:

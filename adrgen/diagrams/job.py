@@ -24,10 +24,12 @@ from adrgen.diagrams.renderer import (
     open_renderer,
 )
 from adrgen.errors import Problem, RendererUnavailable, display_path
-from adrgen.output import recover, replace_dir, repository_lock
+from adrgen.output import recover, replace_dir, repository_lock, sweep
 from adrgen.records.collect import load_records
 from adrgen.records.loader import LoadedDocument
 from adrgen.records.model import DecisionSet
+from adrgen.walls.owned import claim, marker
+from adrgen.walls.published import publishable_svg
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ def start_render(
     )
     job._stack.enter_context(repository_lock(config.cache_dir))
     try:
+        # Refused now, before PlantUML runs, as well as just before the swap.
+        claim(target, "diagrams", config.place("diagrams_dir"), job.planned_text())
         recover(target)
         identity = ""
         if renderer is not None:
@@ -136,22 +140,29 @@ def start_render(
         report.renderer = identity
         job.renderer = renderer
         job.cache = LocalCache(config.cache_dir)
+        sweep(job.cache.root)  # SVGs a killed run was writing
         for source in sources:
             job.files[f"{source.name}.puml"] = source.text.encode("utf-8")
             svg_name = f"{source.name}.svg"
             existing = target / svg_name
             stamp = read_stamp_of(existing)
+            # A committed or cached SVG is reused only if it holds no script: its stamp
+            # proves nothing (anyone can write one), so it is checked like a fresh drawing.
             if renderer is None:
-                if stamp and stamp.source_sha256 == source_hash(source.text):
+                if (
+                    stamp
+                    and stamp.source_sha256 == source_hash(source.text)
+                    and publishable_svg(existing)
+                ):
                     job.files[svg_name] = existing
                 elif existing.exists():
                     report.dropped_svgs.append(svg_name)
                 continue
             key = cache_key(source.text, identity)
-            if not force and stamp and stamp.key == key:
+            if not force and stamp and stamp.key == key and publishable_svg(existing):
                 job.files[svg_name] = existing
                 report.reused += 1
-            elif not force and (hit := job.cache.get(key)) is not None:
+            elif not force and (hit := job.cache.get(key)) is not None and publishable_svg(hit):
                 job.files[svg_name] = hit
                 report.reused += 1
             else:
@@ -186,6 +197,10 @@ class RenderJob:
     _drawing: bool = False
     _error: BaseException | None = field(default=None, repr=False)
     _done: bool = False
+
+    def planned_text(self) -> dict[str, bytes | Path]:
+        """The ``.puml`` files this job writes (what proves an old one adrgen's)."""
+        return {f"{s.name}.puml": s.text.encode("utf-8") for s in self.sources}
 
     @property
     def pending(self) -> bool:
@@ -321,9 +336,11 @@ class RenderJob:
                 for p in target.iterdir()
                 if not p.name.startswith(".") and p.name not in files and p.name not in failed
             )
-        report.changed = _differs(target, files)
+        name, text = marker("diagrams")
+        report.changed = _differs(target, files) or not (target / name).is_file()
         if report.changed:
-            replace_dir(target, files)
+            claim(target, "diagrams", self.config.place("diagrams_dir"), files)
+            replace_dir(target, {**files, name: text})
 
     def _failure(self, source: DiagramSource, result: RenderResult) -> DiagramFailure:
         """Point a diagram's failure at the record line behind it, where one can tell."""

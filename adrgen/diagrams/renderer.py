@@ -56,6 +56,7 @@ from adrgen.cache_dirs import user_cache_dir
 from adrgen.config import RendererConfig
 from adrgen.errors import RendererUnavailable
 from adrgen.parallel import usable_cores
+from adrgen.walls.published import svg_problems
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,15 @@ def _classify(svg: str, printed: str) -> RenderResult:
         return RenderResult(error=f"PlantUML raised {exception}")
     if not svg.lstrip().startswith(("<?xml", "<svg")):
         return RenderResult(error="PlantUML returned no SVG for this diagram")
+    return drawn(svg)
+
+
+def drawn(svg: str) -> RenderResult:
+    """The result of a diagram PlantUML drew: its SVG, unless the SVG holds script, which
+    is never published (:mod:`adrgen.walls.published`): then the diagram fails alone."""
+    unsafe = svg_problems(svg)
+    if unsafe:
+        return RenderResult(error=f"the SVG was not published: it holds {'; '.join(unsafe)}")
     return RenderResult(svg=position_independent(svg))
 
 
@@ -799,11 +809,7 @@ class ServerRenderer:
                 raise RendererUnavailable(
                     f"PlantUML server {self.url} unreachable: {exc}"
                 ) from None
-            result = (
-                RenderResult(error=error, line=line)
-                if error
-                else RenderResult(svg=position_independent(svg))
-            )
+            result = RenderResult(error=error, line=line) if error else drawn(svg)
             results.append(result)
             if listener is not None:
                 listener(index, result)

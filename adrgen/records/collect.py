@@ -19,6 +19,7 @@ from adrgen.parallel import fork_pays, two_cores
 from adrgen.records.loader import MAY_HOLD_DIAGRAMS, LoadedDocument, load_bytes, load_file
 from adrgen.records.model import DecisionSet
 from adrgen.records.validate import build_decision_set
+from adrgen.walls.reads import ReadPolicy
 
 RECORD_SUFFIXES = (".yaml", ".yml")
 
@@ -35,15 +36,28 @@ def discover_records(decisions_dir: Path) -> list[Path]:
 
 
 def load_documents(
-    paths: Iterable[Path], max_bytes: int, memo: Memo | None = None
+    paths: Iterable[Path],
+    max_bytes: int,
+    memo: Memo | None = None,
+    *,
+    reads: ReadPolicy | None = None,  # TODO(walls): required once the importer passes it
 ) -> tuple[list[LoadedDocument], list[Problem]]:
     """Load every file, collecting the problems of those that cannot be parsed.
 
-    With a ``memo``, a file whose size and mtime are those of an earlier load is not read
-    again (a preview session)."""
-    paths = list(paths)
+    A file the read policy refuses (a symlink out of the repository, say) is not opened:
+    its problem says why, and nothing of its content reaches a message. With a ``memo``, a
+    file whose size and mtime are those of an earlier load is not read again (a preview
+    session)."""
     documents: list[LoadedDocument] = []
     problems: list[Problem] = []
+    allowed: list[Path] = []
+    for path in paths:
+        why = reads.why_not(path) if reads is not None else None
+        if why is None:
+            allowed.append(path)
+        elif reads is not None:
+            problems.append(reads.problem(path, why, "record"))
+    paths = allowed
     with _gc_paused():
         if memo is not None:
             loaded = [
@@ -156,24 +170,39 @@ def load_decisions(config: Config, paths: Sequence[Path] | None = None) -> Decis
 
 
 def load_records(
-    config: Config, paths: Sequence[Path] | None = None, memo: Memo | None = None
+    config: Config,
+    paths: Sequence[Path] | None = None,
+    memo: Memo | None = None,
+    refused: list[Problem] | None = None,
 ) -> tuple[DecisionSet, dict[Path, LoadedDocument]]:
     """:func:`load_decisions`, plus every loaded document by its path.
 
     For the pages, which show each record's YAML and place messages in it: with the documents
-    at hand, a build reads and parses every record exactly once.
+    at hand, a build reads and parses every record exactly once. With a ``refused`` list, a
+    record file the read policy refuses (a symlink out of the repository) fails alone: its
+    problem goes there and the others load; without one (``validate``), it is an error.
     """
     every = discover_records(config.decisions_dir)
     extra = [p for p in (paths or ()) if p.resolve() not in {e.resolve() for e in every}]
-    documents, problems = load_documents([*every, *extra], config.max_record_bytes, memo)
+    wanted = [*every, *extra]
+    if refused is not None:
+        kept = []
+        for path in wanted:
+            why = config.reads.why_not(path)
+            if why is None:
+                kept.append(path)
+            else:
+                refused.append(config.reads.problem(path, why, "record"))
+        wanted = kept
+    documents, problems = load_documents(wanted, config.max_record_bytes, memo, reads=config.reads)
     # The collector stays paused through validation too: with every document alive, each of
     # its passes walks them all, which cost 0.25 s of 0.37 s on 1000 records.
     with _gc_paused():
         decisions, found = build_decision_set(documents, config.rules, memo)
     problems.extend(found)
     if paths:
-        wanted = {display_path(p) for p in paths}
-        problems = [p for p in problems if p.path in wanted]
+        shown = {display_path(p) for p in paths}
+        problems = [p for p in problems if p.path in shown]
     if problems:
         raise ValidationFailed(problems)
     return decisions, {doc.path: doc for doc in documents}

@@ -12,6 +12,7 @@ This module imports MkDocs: unlike :mod:`adrgen.site.pages`, it is a front end's
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -23,10 +24,11 @@ from typing import Any
 
 from adrgen.config import Config
 from adrgen.diagrams.renderer import Progress
-from adrgen.errors import ConfigError, OutputError, SiteBuildFailed, display_path
+from adrgen.errors import ConfigError, SiteBuildFailed, display_path
 from adrgen.output import recover, replace_dir
 from adrgen.site.nav import DEFAULT_TITLE, OPTIONAL_PAGES, SiteLayout
 from adrgen.site.plugin import AdrgenPlugin
+from adrgen.walls.owned import check_placement, claim, marker
 
 MKDOCS_FILE = "mkdocs.yml"
 
@@ -106,14 +108,29 @@ def adrgen_plugin(
     return plugin
 
 
-def check_site_target(config: Config, target: Path) -> None:
-    """Refuse to build a site over the project or any of its sources."""
-    for protected in (config.root, config.decisions_dir, config.diagrams_dir, config.templates_dir):
-        if target == protected.resolve() or protected.resolve().is_relative_to(target):
-            raise OutputError(f"refusing to build the site into {display_path(target)}")
+def check_site_target(config: Config, target: Path, named: str, docs_dir: Path | None) -> None:
+    """Refuse a site folder that adrgen does not own (:mod:`adrgen.walls.owned`): the
+    project, ``.git``, the records, templates or docs folder, or a folder of someone
+    else's files. ``named`` says where it was given (``--site-dir``, ``mkdocs.yml: site_dir``)."""
+    folders = dataclasses.replace(config.folders, docs=docs_dir.resolve() if docs_dir else None)
+    check_placement(target, "site", folders, named)
+    claim(target, "site", named)
 
 
-def build_into(mk: Any, config: Config, target: Path) -> None:
+def publish_site(staging: Path, target: Path, named: str) -> None:
+    """Swap the built site in ``staging`` into ``target`` whole, with adrgen's marker, once
+    ``target`` is still adrgen's to replace."""
+    files: dict[str, bytes | Path] = {
+        p.relative_to(staging).as_posix(): p for p in sorted(staging.rglob("*")) if p.is_file()
+    }
+    name, text = marker("site")
+    files[name] = text
+    recover(target)
+    claim(target, "site", named)
+    replace_dir(target, files, keep_dotfiles=False)
+
+
+def build_into(mk: Any, config: Config, target: Path, named: str) -> None:
     """Build with MkDocs into a private staging folder, then swap it into ``target`` whole;
     a failed build leaves ``target`` as it was. The caller holds the repository lock."""
     from mkdocs.commands.build import build
@@ -136,11 +153,7 @@ def build_into(mk: Any, config: Config, target: Path) -> None:
             ) from None
         finally:
             plugins.on_shutdown()
-        files: dict[str, bytes | Path] = {
-            p.relative_to(staging).as_posix(): p for p in sorted(staging.rglob("*")) if p.is_file()
-        }
-        recover(target)
-        replace_dir(target, files, keep_dotfiles=False)
+        publish_site(staging, target, named)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

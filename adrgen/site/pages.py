@@ -53,6 +53,7 @@ from adrgen.templating import (
     template_search_path,
     templates_stamp,
 )
+from adrgen.walls.published import html_problems
 
 DECISION_TEMPLATE = "pages/decision.md.j2"
 INDEX_TEMPLATE = "pages/index.md.j2"
@@ -218,11 +219,32 @@ class SiteContent:
     layout: SiteLayout = field(default_factory=SiteLayout)
     #: Generated pages the nav does not list (the builder must not warn about them).
     not_in_nav: frozenset[str] = frozenset()
+    #: Files of the docs folder that were not read or published (see
+    #: :func:`adrgen.pipeline.screen`), and generated pages that failed the published-output
+    #: check: each failed alone.
+    refused: list[Problem] = field(default_factory=list)
+    _logged: set[Problem] = field(default_factory=set, repr=False)
 
     @property
     def failures(self) -> list[Problem]:
-        """Every diagram and Markdown block PlantUML could not draw, as problems to report."""
-        return sorted([*(f.problem for f in self.render.failed), *self.blocks.failures])
+        """Every diagram and Markdown block PlantUML could not draw, and every file or page
+        that was refused, as problems to report."""
+        return sorted(
+            {*(f.problem for f in self.render.failed), *self.blocks.failures, *self.refused}
+        )
+
+    def publishable(self, src_uri: str, text: str) -> str:
+        """A generated page's text (its HTML, or its Markdown, whose HTML blocks are what can
+        carry script), or, when it holds script (:func:`adrgen.walls.published.html_problems`),
+        a notice that it was not published: the page fails alone, and is reported."""
+        unsafe = html_problems(text)
+        if not unsafe:
+            return text
+        problem = Problem(
+            src_uri, 0, 0, "", f"page not published: its HTML holds {'; '.join(unsafe)}"
+        )
+        self.refused.append(problem)
+        return unsafe_page_html(problem)
 
     def page_after_render(self, src_uri: str) -> str | None:
         """With a deferred render: the page at ``src_uri`` made again, showing PlantUML's
@@ -267,10 +289,16 @@ class SiteContent:
         )
         for warning in self.warnings:
             log.info(f"adrgen: {warning}")
-        # The site is built and the page shows the error and the source; a WARNING makes
-        # `--strict` fail the build.
+        self.log_failures(log)
+
+    def log_failures(self, log: logging.Logger) -> None:
+        """Each failure not logged yet, at WARNING: the site is built and the page shows the
+        error, and a WARNING makes ``--strict`` fail the build. (A page that fails the
+        published-output check is found while the builder renders it, after the rest.)"""
         for problem in self.failures:
-            log.warning(str(problem))
+            if problem not in self._logged:
+                self._logged.add(problem)
+                log.warning(str(problem))
 
     def section_nav(self) -> list[Any]:
         """The nav entries of adrgen's section (see :func:`adrgen.site.nav.section_entries`)."""
@@ -415,12 +443,16 @@ class _PageBuilder:
         def diagram_html(fence: PlantumlFence) -> str:
             # Collected before (with the record's line numbers): adding it again finds it.
             origin = Origin(
-                source, fence.start + 2, column=fence.column, info_column=fence.info_column
+                source,
+                fence.start + 2,
+                column=fence.column,
+                info_column=fence.info_column,
+                record=True,
             )
             block = self.blocks.add(
                 fence.body, base_dir=source.parent, origin=origin, info=fence.info
             )
-            return block_html(self.blocks.get(block.source, block.options), prefix)
+            return block_html(self.blocks.shown(block), prefix)
 
         def markdown(text: object) -> Markup:
             html_out = render_markdown(text, diagrams=diagram_html)
@@ -731,10 +763,25 @@ def block_html(diagram: BlockDiagram, prefix: str) -> str:
             f'<figure class="adrgen-diagram adrgen-diagram--block"><a href="{url}">'
             f'<img {" ".join(attributes)} loading="lazy"></a></figure>'
         )
+    if diagram.refused:
+        return refused_html(diagram.source, diagram.refused)
     if diagram.error:
         problem = str(diagram.problem) if diagram.problem else ""
         return failed_html(diagram.source, diagram.error, problem)
     return not_rendered_html(diagram.source)
+
+
+def refused_html(source: str, problems: Sequence[Problem]) -> str:
+    """The warning shown instead of a block the guard refused (never handed to PlantUML)."""
+    reasons = "".join(f"<li><code>{html_text(str(p))}</code></li>" for p in problems)
+    return (
+        '<div class="admonition failure adrgen-diagram-refused">'
+        '<p class="admonition-title">Diagram refused</p>'
+        "<p>adrgen did not draw this block: it could read files or the environment, or "
+        f"publish a script, when PlantUML runs it.</p><ul>{reasons}</ul>"
+        "<p>The rest of the site was built; the block as written is below.</p>"
+        f"{code_html(source, 'plantuml')}</div>"
+    )
 
 
 def failed_html(source: str, error: str, problem: str) -> str:
@@ -746,6 +793,14 @@ def failed_html(source: str, error: str, problem: str) -> str:
         f"<p>PlantUML reported: {html_text(error)}</p>{where}"
         "<p>The rest of the site was built; the diagram's source is below.</p>"
         f"{code_html(source, 'plantuml')}</div>"
+    )
+
+
+def unsafe_page_html(problem: Problem) -> str:
+    """What a generated page shows when its HTML failed the published-output check."""
+    return (
+        '<div class="admonition failure"><p class="admonition-title">This page was not '
+        f"published</p><p>{html.escape(str(problem))}</p></div>"
     )
 
 
@@ -775,7 +830,7 @@ def rewrite_handwritten(
     def drawn(fence: PlantumlFence) -> str:
         origin = Origin(source, fence.start + 2, column=fence.column, info_column=fence.info_column)
         block = blocks.add(fence.body, base_dir=source.parent, origin=origin, info=fence.info)
-        diagram = blocks.get(block.source, block.options)
+        diagram = blocks.shown(block)
         if diagram.svg is not None:
             # Markdown, not HTML: MkDocs makes the link right for the page's URL style.
             target = relative_src(src_uri, diagram.asset)
@@ -795,17 +850,12 @@ def collect_blocks(
 ) -> None:
     """Guard every ```plantuml block of the records and hand-written pages, for one batch.
 
-    Raises :class:`~adrgen.errors.ValidationFailed` with the problems of every block.
+    A block the guard refuses fails alone (see :meth:`PlantumlBlocks.add`): its problems
+    are among the blocks' failures, and the rest of the site builds.
     """
-    from adrgen.errors import ValidationFailed
-
-    problems: list[Problem] = []
 
     def add(body: str, base_dir: Path, origin: Origin, info: str) -> None:
-        try:
-            blocks.add(body, base_dir=base_dir, origin=origin, info=info)
-        except ValidationFailed as exc:
-            problems.extend(exc.problems)
+        blocks.add(body, base_dir=base_dir, origin=origin, info=info)
 
     for decision in decisions:
         fields = [
@@ -835,6 +885,7 @@ def collect_blocks(
                     ".".join(str(p) for p in loc),
                     column=indent + fence.column,
                     info_column=indent + fence.info_column,
+                    record=True,
                 )
                 add(fence.body, decision.source.parent, origin, fence.info)
     for _uri, (text, path) in sorted(hand_written.items()):
@@ -843,8 +894,6 @@ def collect_blocks(
                 path, fence.start + 2, column=fence.column, info_column=fence.info_column
             )
             add(fence.body, path.parent, origin, fence.info)
-    if problems:
-        raise ValidationFailed(problems)
 
 
 def generate_pages(

@@ -22,7 +22,10 @@ Every :class:`~adrgen.errors.AdrgenError` becomes a ``PluginError`` whose messag
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,8 +43,9 @@ from mkdocs.utils.meta import get_data
 
 from adrgen.config import RENDERER_KINDS, Config, load_config
 from adrgen.diagrams.renderer import Progress
-from adrgen.errors import AdrgenError
-from adrgen.pipeline import prepare_site
+from adrgen.errors import AdrgenError, Problem, display_path
+from adrgen.output import repository_lock, write_file_atomic
+from adrgen.pipeline import prepare_site, screen
 from adrgen.site.nav import (
     DEFAULT_TITLE,
     OPTIONAL_PAGES,
@@ -50,8 +54,15 @@ from adrgen.site.nav import (
     normal_section,
     place_section,
 )
-from adrgen.site.pages import EXTRA_CSS, EXTRA_JS, SiteContent, rewrite_handwritten
+from adrgen.site.pages import (
+    EXTRA_CSS,
+    EXTRA_JS,
+    SiteContent,
+    rewrite_handwritten,
+)
 from adrgen.site.preview import Preview
+from adrgen.walls.owned import Kind, claim, marker, placement
+from adrgen.walls.reads import ReadPolicy
 
 if TYPE_CHECKING:  # only `mkdocs serve` loads it (with watchdog): builds skip 10 ms of imports
     from mkdocs.livereload import LiveReloadServer
@@ -102,6 +113,12 @@ def plugin_error(exc: AdrgenError) -> PluginError:
     return PluginError("\n".join(lines))
 
 
+def _waiting(holder: str) -> None:
+    log.warning(
+        f"adrgen: another adrgen run ({holder}) is writing output; building once it is done"
+    )
+
+
 class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-call]
     """Adds a section of decision pages to a site: one per record, the index, the graph, tags."""
 
@@ -118,18 +135,27 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         #: Under `mkdocs serve`, what the session keeps between builds (see on_startup).
         self.preview: Preview | None = None
         self.files: Files | None = None
+        #: What this site may read (the project's policy, its site folder refused too).
+        self.reads: ReadPolicy | None = None
+        #: The repository lock, held from before MkDocs cleans the site folder to the end.
+        self._lock = ExitStack()
+        self._dirty = False
+        #: Where the site folder was given, for messages.
+        self._site_named = "site_dir"
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Under ``serve``, keep a preview session: a warm PlantUML and, with dirty builds
         (``adrgen serve``), what makes partial rebuilds correct (:mod:`adrgen.site.preview`).
 
         Defining this hook also makes MkDocs keep this plugin object between rebuilds."""
+        self._dirty = dirty
         if command == "serve":
             self.preview = Preview()
             self.preview.dirty = dirty
 
     def on_shutdown(self) -> None:
-        """Stop the preview session's PlantUML."""
+        """Stop the preview session's PlantUML; release the lock if a build still held it."""
+        self._lock.close()
         if self.preview is not None:
             self.preview.shutdown()
 
@@ -151,15 +177,25 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         except AdrgenError as exc:
             raise plugin_error(exc) from None
         docs = Path(config.docs_dir).resolve()
-        for name, folder in (
-            ("diagrams_dir", self.project.diagrams_dir),
-            ("cache_dir", self.project.cache_dir),
-        ):
-            if folder.resolve().is_relative_to(docs):
-                # Builds write there: inside the watched docs folder, each build would
-                # trigger the next under `mkdocs serve`.
+        site = Path(config.site_dir)
+        shown = display_path(config.config_file_path) if config.config_file_path else "mkdocs.yml"
+        self._site_named = f"{shown}: site_dir"
+        why = placement(site, "site", dataclasses.replace(self.project.folders, docs=docs))
+        if why is not None:
+            raise PluginError(
+                f"{self._site_named}: refusing to build the site into {display_path(site)}: {why}"
+            )
+        self.reads = self.project.reads.ignoring(site)
+        with_docs = dataclasses.replace(self.project.folders, docs=docs)
+        owned: tuple[tuple[str, Kind], ...] = (("diagrams_dir", "diagrams"), ("cache_dir", "cache"))
+        for name, kind in owned:
+            # Builds write there: inside the watched docs folder, each build would trigger
+            # the next under `mkdocs serve`, and the output would publish itself.
+            why = placement(getattr(self.project, name), kind, with_docs)
+            if why is not None:
                 raise PluginError(
-                    f"adrgen.toml: {name} ({folder}) must be outside docs_dir ({docs})"
+                    f"{self.project.place(name)}: refusing to use "
+                    f"{display_path(getattr(self.project, name))} with this site: {why}"
                 )
         self.layout = SiteLayout(
             section=self.config.section,
@@ -190,9 +226,26 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
                 config.extra_javascript.append(js)
         return config
 
+    @event_priority(100)  # before the other plugins: nothing is cleaned before the lock
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        """Take the repository lock, and check the site folder is adrgen's to replace, before
+        MkDocs empties it: a build refused here leaves the previous site as it was."""
+        assert self.project is not None
+        self._lock.close()
+        try:
+            # A preview waits for another run to finish, then builds (not stuck till an edit).
+            waiting = None if self.preview is None else _waiting
+            self._lock.enter_context(repository_lock(self.project.cache_dir, wait=waiting))
+            if not self._dirty:
+                claim(Path(config.site_dir), "site", self._site_named)
+        except AdrgenError as exc:
+            self._lock.close()
+            raise plugin_error(exc) from None
+
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         """Run the pipeline and add every generated page, diagram and asset."""
-        assert self.project is not None
+        assert self.project is not None and self.reads is not None
+        refused = self._screen(files, config)
         hand_written = {
             f.src_uri: (f.content_string, Path(f.abs_src_path))
             for f in files.documentation_pages()
@@ -211,9 +264,11 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
                 progress=self.progress,
                 renderer=self.preview.renderer(self.project.renderer) if self.preview else None,
                 memo=self.preview.memo if self.preview and self.preview.dirty else None,
+                reads=self.reads,
             )
         except AdrgenError as exc:
             raise plugin_error(exc) from None
+        content.refused.extend(refused)
         self.content = content
         self.files = files
         self._deferred = []
@@ -225,6 +280,25 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         if content.job is None:
             content.log(log)
         return files
+
+    def _screen(self, files: Files, config: MkDocsConfig) -> list[Problem]:
+        """Take out of the build every file of the docs folder that may not be read or
+        published (:func:`adrgen.pipeline.screen`: a symlink out of the repository, into
+        ``.git/`` or to an ignored file, an SVG with script); a problem for each."""
+        assert self.reads is not None
+        docs = os.path.abspath(config.docs_dir)
+        ours = {
+            f.src_uri: Path(f.abs_src_path)
+            for f in files
+            if f.generated_by is None
+            and f.abs_src_path
+            and os.path.abspath(f.abs_src_path).startswith(docs.rstrip(os.sep) + os.sep)
+        }
+        assert self.project is not None
+        kept, refused = screen(self.reads, ours, self.project.decisions_dir)
+        for uri in sorted(set(ours) - set(kept)):
+            files.remove(files.get_file_from_path(uri))  # type: ignore[arg-type]
+        return refused
 
     def _add_files(
         self,
@@ -322,10 +396,31 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
 
     @event_priority(-100)  # after the search plugins have written their index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Finish the background PlantUML batch; copy the SVGs it drew into the site."""
-        self._finish_batch()
-        if self.preview is not None and self.preview.dirty and self.files is not None:
-            self.preview.after_build(config, self.files)
+        """Finish the background PlantUML batch; copy the SVGs it drew into the site; mark
+        the site folder as adrgen's; release the repository lock."""
+        try:
+            self._finish_batch()
+            if self.preview is not None and self.preview.dirty and self.files is not None:
+                self.preview.after_build(config, self.files)
+            name, text = marker("site")
+            write_file_atomic(Path(config.site_dir) / name, text)
+        except AdrgenError as exc:
+            raise plugin_error(exc) from None
+        finally:
+            self._lock.close()
+
+    @event_priority(-100)
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        """A generated page ships only if its HTML holds no script (:mod:`adrgen.walls.published`);
+        one that does fails alone: it shows why instead, and the build reports it."""
+        if self.content is None or page.file.generated_by is None:
+            return html
+        checked = self.content.publishable(page.file.src_uri, html)
+        if checked is not html:
+            self.content.log_failures(log)
+        return checked
 
     def _finish_batch(self) -> None:
         content = self.content
@@ -347,7 +442,10 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
 
     def on_build_error(self, *, error: Exception) -> None:
         """The build failed: give up a batch still running, writing nothing."""
-        self._abandon()
+        try:
+            self._abandon()
+        finally:
+            self._lock.close()
 
     def _abandon(self) -> None:
         self._deferred = []

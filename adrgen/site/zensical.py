@@ -71,9 +71,9 @@ from adrgen.errors import (
     ZensicalFailed,
     display_path,
 )
-from adrgen.output import recover, replace_dir, repository_lock, sync_dir
+from adrgen.output import repository_lock, sync_dir
 from adrgen.pipeline import DocsFolder, docs_folder
-from adrgen.site.builders import check_site_target
+from adrgen.site.builders import check_site_target, publish_site
 from adrgen.site.nav import SiteLayout, place_section
 from adrgen.site.pages import EXTRA_CSS, EXTRA_JS, SiteContent, template_dirs
 
@@ -83,8 +83,8 @@ from adrgen.site.plugin import REQUIRED_EXTENSIONS, AdrgenPluginConfig
 
 #: What to install when Zensical is missing.
 INSTALL_HINT = "pip install 'adrgen[zensical]'"
-#: The oldest Zensical adrgen is tested with (later ones need packages this registry lacks).
-MIN_VERSION = "0.0.73"
+#: The oldest Zensical adrgen is tested with.
+MIN_VERSION = "0.1.2"
 #: Seconds a ``zensical build`` may take before it is stopped: far above any real build
 #: (400 records take about 10 s on two cores), only there so a hung build cannot hang CI.
 BUILD_TIMEOUT = 900
@@ -100,7 +100,7 @@ SERVE_SITE = "site"
 #: Seconds between two looks at the sources while serving.
 POLL_SECONDS = 0.3
 
-#: MkDocs plugins Zensical 0.0.73 runs itself, natively or through a shim (the keys of
+#: MkDocs plugins Zensical 0.1.2 runs itself, natively or through a shim (the keys of
 #: ``_PLUGIN_UNSUPPORTED_OPTIONS`` in zensical/config.py; tests/site/test_zensical.py
 #: compares them with the installed Zensical). Any other plugin is left out with a warning.
 ZENSICAL_PLUGINS = frozenset(
@@ -120,6 +120,7 @@ ZENSICAL_PLUGINS = frozenset(
         "markdown-exec",
         "markdownextradata",
         "meta",
+        "meta-descriptions",
         "mike",
         "minify",
         "mkdocs-audio",
@@ -128,6 +129,7 @@ ZENSICAL_PLUGINS = frozenset(
         "mkdocs-video",
         "mkdocstrings",
         "offline",
+        "optimize",
         "privacy",
         "redirects",
         "rss",
@@ -851,8 +853,10 @@ def build(
     require_zensical()
     source = read_site_source(mkdocs_yml)
     config = project_config(config, source, renderer)
-    target = (site_dir or source.site_dir).resolve()
-    check_site_target(config, target)
+    given = site_dir or source.site_dir
+    named = "--site-dir" if site_dir else f"{display_path(mkdocs_yml)}: site_dir"
+    check_site_target(config, given, named, source.docs_dir)
+    target = given.resolve()
     for notice in source.notices:
         log.warning(notice)
     workspace = Workspace(config.cache_dir / BUILD_WORKSPACE, BUILD_SITE)
@@ -873,14 +877,14 @@ def build(
             content.log(log)
             if strict and content.failures:
                 raise ZensicalFailed(
-                    f"the site was not built ({len(content.failures)} diagram(s) PlantUML could "
-                    f"not draw, in strict mode); {kept}"
+                    f"the site was not built ({len(content.failures)} diagram(s) or file(s) "
+                    f"failed, in strict mode); {kept}"
                 )
             for uri, drawn in generated.pending.items():
                 if drawn.is_file():  # else it failed: its page shows the error instead
                     generated.files[uri] = drawn
             for uri, text in remade.items():
-                generated.files[uri] = text.encode("utf-8")
+                generated.files[uri] = content.publishable(uri, text).encode("utf-8")
             sync_dir(workspace.docs, generated.files)
             if remade:
                 _zensical_build(workspace, generated, mkdocs_yml.parent, strict=strict, kept=kept)
@@ -889,13 +893,7 @@ def build(
                     (staging / uri).unlink(missing_ok=True)
                     if uri in generated.files:
                         shutil.copyfile(workspace.docs / uri, staging / uri)
-            files: dict[str, bytes | Path] = {
-                p.relative_to(staging).as_posix(): p
-                for p in sorted(staging.rglob("*"))
-                if p.is_file()
-            }
-            recover(target)
-            replace_dir(target, files, keep_dotfiles=False)
+            publish_site(staging, target, named)
         except BaseException:
             content.abandon()  # a batch still drawing writes nothing
             raise

@@ -33,6 +33,7 @@ from adrgen.site.markdown import (
     replace_fences,
 )
 from adrgen.site.pages import block_html
+from adrgen.walls.reads import ReadPolicy
 from tests.conftest import PlantumlUnderTest
 from tests.site.conftest import mkdocs_build, record, write
 
@@ -184,7 +185,9 @@ def fence(repo: Path, info: str, body: str = "A -> B") -> str:
     """A fence on line 9 of decisions/guide/page.md: its options start at column 4."""
     page = repo / "decisions" / "guide" / "page.md"
     origin = Origin(page, 10, column=1, info_column=4)
-    return guard_fence(body, info, base_dir=page.parent, root=repo, origin=origin).source
+    return guard_fence(
+        body, info, base_dir=page.parent, reads=ReadPolicy.for_root(repo), origin=origin
+    ).source
 
 
 def problems(repo: Path, info: str, body: str = "A -> B") -> list[str]:
@@ -318,7 +321,7 @@ def test_source_falls_back_to_the_repository_root(repo: Path) -> None:
 
 def test_the_same_source_with_other_options_is_one_diagram(repo: Path) -> None:
     page = repo / "decisions" / "guide" / "page.md"
-    blocks = PlantumlBlocks(repo, repo / ".adrgen-cache")
+    blocks = PlantumlBlocks(ReadPolicy.for_root(repo), repo / ".adrgen-cache")
     a = blocks.add("", base_dir=page.parent, origin=Origin(page, 2), info='uml source="login.puml"')
     b = blocks.add(
         "x", base_dir=page.parent, origin=Origin(page, 9), info='uml alt="B" source="login.puml"'
@@ -330,7 +333,10 @@ def test_the_same_source_with_other_options_is_one_diagram(repo: Path) -> None:
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("../../../secret.txt", "source '../../../secret.txt' is outside the repository"),
+        (
+            "../../../secret.txt",
+            "source '../../../secret.txt': not read: it is outside the repository",
+        ),
         ("/etc/passwd", "source '/etc/passwd' is absolute; use a path relative to this file"),
         ("~/.ssh/id_rsa", "source '~/.ssh/id_rsa' is absolute; use a path relative to this file"),
         (
@@ -342,7 +348,11 @@ def test_the_same_source_with_other_options_is_one_diagram(repo: Path) -> None:
             "source 'file:///etc/passwd' is a URL; only files inside the repository",
         ),
         ("missing.puml", "source 'missing.puml': no such file here or at the repository root"),
-        ("../../shared/link.puml", "source '../../shared/link.puml' is outside the repository"),
+        (
+            "../../shared/link.puml",
+            "source '../../shared/link.puml': not read: it is a symlink to TMP/secret.txt,"
+            " outside the repository",
+        ),
         ("shared/big.puml", f"source 'shared/big.puml' is larger than {MAX_INCLUDE_BYTES} bytes"),
         (
             "shared/latin1.puml",
@@ -351,7 +361,7 @@ def test_the_same_source_with_other_options_is_one_diagram(repo: Path) -> None:
         ),
         (
             "shared/leaky.puml",
-            "!include '../../secret.txt' is outside the repository",
+            "!include '../../secret.txt': not read: it is outside the repository",
         ),
         (
             "shared/two.puml",
@@ -360,9 +370,12 @@ def test_the_same_source_with_other_options_is_one_diagram(repo: Path) -> None:
         ),
     ],
 )
-def test_source_outside_the_guard_is_refused(repo: Path, source: str, message: str) -> None:
+def test_source_outside_the_guard_is_refused(
+    repo: Path, tmp_path: Path, source: str, message: str
+) -> None:
     # At the fence line, pointing at `source=` (column 13), like the guard's other problems.
-    assert problems(repo, f'plantuml source="{source}"') == [
+    found = problems(repo, f'plantuml source="{source}"')
+    assert [p.replace(str(tmp_path.resolve()), "TMP") for p in found] == [
         f"decisions/guide/page.md:9:13: {message}"
     ]
 
@@ -451,7 +464,13 @@ def test_pelican_syntax_option_problems_point_at_the_option(repo: Path) -> None:
     page = repo / "decisions" / "guide" / "page.md"
     origin = Origin(page, found.start + 2, column=found.column, info_column=found.info_column)
     with pytest.raises(ValidationFailed) as caught:
-        guard_fence(found.body, found.info, base_dir=page.parent, root=repo, origin=origin)
+        guard_fence(
+            found.body,
+            found.info,
+            base_dir=page.parent,
+            reads=ReadPolicy.for_root(repo),
+            origin=origin,
+        )
     assert str(caught.value) == (
         "decisions/guide/page.md:3:9: unknown option 'widht'; did you mean 'width'?"
     )
@@ -576,7 +595,7 @@ def test_blocks_with_options_and_source_render(
     renderer = make_renderer(plantuml.renderer)
     assert renderer is not None
     page = repo / "decisions" / "guide" / "page.md"
-    blocks = PlantumlBlocks(repo, repo / ".adrgen-cache")
+    blocks = PlantumlBlocks(ReadPolicy.for_root(repo), repo / ".adrgen-cache")
     added = [
         blocks.add(
             "ignored", base_dir=page.parent, origin=Origin(page, 2), info='uml source="login.puml"'
@@ -739,8 +758,8 @@ def test_hostile_options_fail_the_build_naming_the_place(project: Path, tmp_path
         " CSS length or percentage (e.g. 300px, 20em, 50%)"
     ) in result.stderr
     assert (
-        "decisions/hostile.md:10:17: source '../../etc/passwd' is outside the repository"
-        in result.stderr
+        "decisions/hostile.md:10:17: source '../../etc/passwd': not read: it is outside the"
+        " repository" in result.stderr
     )
     assert (
         "decisions/hostile.md:10:43: classes 'a\" onclick=\"x': a class name holds only"

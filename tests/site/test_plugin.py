@@ -201,5 +201,7 @@ def test_serve_rebuilds_on_change_without_a_loop(project: Path, tmp_path: Path) 
 
 def test_outputs_inside_the_docs_folder_are_refused(project: Path) -> None:
     write(project, "adrgen.toml", 'diagrams_dir = "decisions/diagrams"\n')
-    with pytest.raises(PluginError, match=r"diagrams_dir .* must be outside docs_dir"):
+    with pytest.raises(
+        PluginError, match=r"diagrams_dir: refusing to use .* it is inside the records"
+    ):
         configure(project)

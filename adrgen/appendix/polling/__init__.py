@@ -23,7 +23,12 @@ HTTP:
   overrides it), sends ``If-None-Match``, honours ``Retry-After``, backs off exponentially on
   errors and pauses while the tab is hidden.
 
-Every response carries ``Cache-Control: private, no-cache``.
+Every response carries ``Cache-Control: private, no-cache``. A request body larger than
+``POLLING_MAX_CONTENT_LENGTH`` is a 413 JSON error, refused without being read into memory
+(with a Content-Length or chunked); a body ``POST /session`` cannot decode (not
+``Content-Type: application/json``, not UTF-8, malformed or too deeply nested JSON, NaN,
+duplicate keys, not an object, a ``user_id`` that is not an integer in range) is a 400 JSON
+error.
 
 Environment (the same names work as keys of the ``config`` mapping given to ``create_app``,
 which wins over the environment):
@@ -44,6 +49,9 @@ which wins over the environment):
 ``POLLING_COOKIE_SECURE``
     Default ``1``: the session cookie is ``Secure`` (sent over https only), as well as
     ``HttpOnly`` and ``SameSite=Lax``. Set ``0`` to try the demo over plain http on localhost.
+``POLLING_MAX_CONTENT_LENGTH``
+    Largest request body accepted, in bytes; default ``16384`` (16 KiB). The API's only body,
+    ``{"user_id": N}``, is a few dozen bytes. Also sets Flask's ``MAX_CONTENT_LENGTH``.
 
 Config-only keys (defaults in :mod:`.settings`): ``POLLING_POLL_INTERVAL``,
 ``POLLING_DB_POOL_MIN_SIZE``, ``POLLING_DB_POOL_MAX_SIZE``, ``POLLING_DB_TIMEOUT``,

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.wrappers import Response
 
-from . import auth, cli, errors, limits, settings
+from . import auth, body, cli, errors, limits, settings
 from .notifications import STORAGE_KEY
 from .storage import Storage, open_storage
 from .views import api, page
@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     atexit.register(_close_at_exit, weakref.ref(storage))
 
     errors.init_app(app)
+    body.init_app(app)  # first hook: an oversized declared body is refused before anything
     auth.init_app(app)  # before the limiter: it sets g.user_id and rejects anonymous first
     limits.init_app(app, api)
     app.register_blueprint(api)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, g, request, session
 from werkzeug.wrappers import Response
 
+from .body import json_object
 from .errors import json_error
 from .notifications import check_user_id
 
@@ -53,9 +54,9 @@ def demo_login() -> tuple[str, int]:
     if not current_app.config["POLLING_DEMO_LOGIN"]:
         abort(404)
     refuse_cross_site()
-    data = request.get_json(silent=True)
+    data = json_object()  # 400 unless a JSON object, 413 past the size limit
     try:
-        user_id = check_user_id(data.get("user_id") if isinstance(data, dict) else None)
+        user_id = check_user_id(data.get("user_id"))
     except ValueError as exc:
         abort(400, description=str(exc))
     session.clear()  # a new identity gets a fresh session, nothing carried over

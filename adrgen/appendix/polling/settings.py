@@ -21,6 +21,7 @@ ENV_SETTINGS = (
     "POLLING_RATELIMIT_STORAGE_URI",
     "POLLING_DEMO_LOGIN",
     "POLLING_COOKIE_SECURE",
+    "POLLING_MAX_CONTENT_LENGTH",
 )
 
 DEFAULTS: dict[str, Any] = {
@@ -41,6 +42,10 @@ DEFAULTS: dict[str, Any] = {
     "POLLING_DB_RETRY_AFTER": 5,
     # Most unread notifications returned by one poll (newest first): bounds the response size.
     "POLLING_MAX_UNREAD": 100,
+    # Largest request body accepted, in bytes (413 beyond). The only body the API reads is
+    # POST /session's {"user_id": N}, a few dozen bytes; 16 KiB leaves room for any sane
+    # client while bounding what one request can make a worker hold and parse.
+    "POLLING_MAX_CONTENT_LENGTH": 16 * 1024,
 }
 
 _BOOL_SETTINGS = ("POLLING_DEMO_LOGIN", "POLLING_COOKIE_SECURE")
@@ -60,6 +65,19 @@ def parse_bool(name: str, value: object) -> bool:
     raise ValueError(f"{name}: expected 1/0, true/false, yes/no or on/off, got {value!r}")
 
 
+def parse_positive_int(name: str, value: object) -> int:
+    """Read a positive integer setting given as an int or as an environment-style string."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name}: expected a positive integer, got {value!r}") from None
+    if number < 1:
+        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+    return number
+
+
 def load(app: Flask, overrides: Mapping[str, Any]) -> None:
     """Fill ``app.config``: defaults < environment < ``overrides``; validate; derive Flask keys."""
     cfg = app.config
@@ -72,6 +90,9 @@ def load(app: Flask, overrides: Mapping[str, Any]) -> None:
 
     for key in _BOOL_SETTINGS:
         cfg[key] = parse_bool(key, cfg[key])
+    cfg["POLLING_MAX_CONTENT_LENGTH"] = parse_positive_int(
+        "POLLING_MAX_CONTENT_LENGTH", cfg["POLLING_MAX_CONTENT_LENGTH"]
+    )
     if not cfg.get("POLLING_DATABASE_URL"):
         cfg["POLLING_DATABASE_URL"] = "sqlite:///" + str(
             Path(app.instance_path) / "notifications.sqlite3"
@@ -89,6 +110,9 @@ def load(app: Flask, overrides: Mapping[str, Any]) -> None:
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["SESSION_COOKIE_SECURE"] = cfg["POLLING_COOKIE_SECURE"]
+    # Werkzeug refuses (413) a larger declared Content-Length and bounds a streamed (chunked)
+    # body, for every reader of the request (body.py has the API's exact reader).
+    cfg["MAX_CONTENT_LENGTH"] = cfg["POLLING_MAX_CONTENT_LENGTH"]
 
 
 def _instance_secret_key(instance: Path) -> str:
