@@ -67,7 +67,7 @@ def problems_if_written(
     writes: Mapping[Path, str],
     rules: RecordRules,
     *,
-    reads: ReadPolicy | None = None,
+    reads: ReadPolicy,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> list[Problem]:
     """The problems writing ``writes`` (path → YAML text) would leave in the folder.
@@ -79,7 +79,6 @@ def problems_if_written(
     Estimates are not required here, whatever the project says: a new or imported record
     states none yet, and its writer tells the author what is left to do instead.
     """
-    reads = reads or ReadPolicy.for_root(decisions_dir.parent)  # TODO(walls): callers pass it
     existing, _ = load_documents(discover_records(decisions_dir), max_bytes, reads=reads)
     planned = [load_text(text, path) for path, text in writes.items()]
     rules = dataclasses.replace(rules, require_estimates=False)

@@ -129,7 +129,7 @@ def test_kill_during_render_leaves_old_or_new_diagrams(
     plantuml: PlantumlUnderTest, tmp_path: Path, env: dict[str, str]
 ) -> None:
     root = tmp_path / "repo"
-    corpus.generate(40, root)
+    corpus.generate(20, root)
     old, new, duration = old_and_new(root, "render", "diagrams", env)
     assert new != old
     outcomes = kill_repeatedly(root, ("render",), "diagrams", old, new, env, duration)
@@ -145,7 +145,7 @@ def test_kill_during_build_leaves_old_or_new_site(
     plantuml: PlantumlUnderTest, tmp_path: Path, env: dict[str, str]
 ) -> None:
     root = tmp_path / "repo"
-    corpus.generate(25, root)
+    corpus.generate(15, root)
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
     skip = ("sitemap.xml",)  # MkDocs stamps the build date into the sitemap
     old, new, duration = old_and_new(root, "build", "site", env, skip)

@@ -369,6 +369,7 @@ TEMPLATE_TEXTS = {
 }
 
 
+@pytest.mark.slow
 def test_every_case_renders_and_shows_literally(plantuml: PlantumlUnderTest) -> None:
     cases = list(dict.fromkeys(RENDERED_CASES))
     comparisons, graph = diagram_sources([text_everywhere(text) for text in cases])

@@ -75,6 +75,7 @@ outcome: {{chosen: a, summary: {j[5]}}}
 """
 
 
+@pytest.mark.slow
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 @given(texts=st.lists(visible_text, min_size=8, max_size=25, unique=True))
 # Found failing by Hypothesis: `)` as the diagram title on 1.2020 ("Syntax Error?"), and
@@ -174,6 +175,7 @@ KNOWN_FAILURES = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
 @given(records=st.lists(st.fixed_dictionaries(FIELDS), min_size=1, max_size=3))
 @example(records=KNOWN_FAILURES[:4])

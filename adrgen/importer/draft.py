@@ -24,13 +24,21 @@ __all__ = ["DocumentReader", "Draft", "Kept", "LinkLine", "OptionDraft", "clean_
 #: MADR template comments: hints to the writer, not part of the decision.
 _BOILERPLATE = re.compile(
     r"optional|can vary|feel free to|neutral\" if|required if|use only if|markdownlint|"
-    r"template|YYYY-MM-DD|\{[^}]*\}",
+    r"template|YYYY-MM-DD|\{[^{}]*\}",
     re.IGNORECASE,
 )
+#: A reference-style link's label as used (``[text]``, ``[text][label]``), and as defined at
+#: the start of a line (``[label]: url``). Labels hold no unescaped bracket (CommonMark), so
+#: neither pattern rescans: each ``[`` ends its attempt at the next bracket.
+_LABEL_USE = re.compile(r"\[((?:[^\[\]\\]|\\.)+)\](?:\[((?:[^\[\]\\]|\\.)*)\])?", re.DOTALL)
+_LABEL_DEFINITION = re.compile(r"^[^\S\n]*\[((?:[^\[\]\\]|\\.)+)\]:", re.MULTILINE | re.DOTALL)
 #: A ``Key: value`` line, also with the key in bold (``**Status:** …``, ``**Status**: …``).
+#: No run of blanks can be split two ways between the quantifiers (``\s*:?\s*`` would be
+#: tried at every split of a long run of spaces): the leading blanks are taken whole, and
+#: every other ``\s*`` is followed by something a blank is not.
 META_LINE = re.compile(
-    r"^\s*(?:(?:\*\*|__)(?P<bkey>[^*_:]{1,40}?)\s*:?\s*(?:\*\*|__)\s*:?|"
-    r"(?P<key>[^:*_\[\]()|`]{1,40}?)\s*:)\s*(?P<value>.*)$"
+    r"^\s*+(?:(?:\*\*|__)(?P<bkey>[^*_:]{1,40}?)\s*(?::\s*)?(?:\*\*|__)(?:\s*:)?|"
+    r"(?P<key>[^:*_\[\]()|`]{1,40}?)\s*:)\s*+(?P<value>.*)$"
 )
 
 
@@ -144,11 +152,10 @@ class Draft:
 def clean_markdown(text: str) -> str:
     """Markdown without trailing blanks on its lines or blank lines at its ends."""
     lines = [line.rstrip() for line in text.split("\n")]
-    while lines and not lines[0]:
-        lines.pop(0)
-    while lines and not lines[-1]:
+    first = next((i for i, line in enumerate(lines) if line), len(lines))
+    while len(lines) > first and not lines[-1]:
         lines.pop()
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines[first:]))
 
 
 def layout_only(block: Block) -> bool:
@@ -207,18 +214,29 @@ class DocumentReader:
         return self.with_references(text)
 
     def with_references(self, text: str) -> str:
-        """``text`` with the definitions of the reference-style links it uses."""
-        used = []
-        for match in re.finditer(r"\[([^\]]+)\](?:\[([^\]]*)\])?", text):
+        """``text`` with the definitions of the reference-style links it uses.
+
+        One pass over ``text`` for the labels used and one for those it defines: a label is
+        bracketed text with no bracket inside (``[a]``, ``[a][b]``), as CommonMark's are.
+        """
+        references = self.doc.references
+        if not references or "[" not in text:
+            return text
+        defined: set[str] | None = None
+        used: dict[str, None] = {}
+        for match in _LABEL_USE.finditer(text):
             label = (match[2] or match[1]).strip()
             key = " ".join(label.split()).upper()
-            ref = self.doc.references.get(key)
-            if ref and not re.search(rf"(?mi)^\s*\[{re.escape(label)}\]:", text):
+            ref = references.get(key)
+            if not ref:
+                continue
+            if defined is None:
+                defined = {m[1].lower() for m in _LABEL_DEFINITION.finditer(text)}
+            if label.lower() not in defined:
                 line = f"[{label}]: {ref['href']}" + (
                     f' "{ref["title"]}"' if ref.get("title") else ""
                 )
-                if line not in used:
-                    used.append(line)
+                used.setdefault(line)
         return text + ("\n\n" + "\n".join(used) if used else "")
 
     def _part(self, section: Section) -> tuple[str | None, str]:

@@ -26,7 +26,14 @@ from urllib.parse import unquote, urlsplit
 from adrgen.importer.read import Line
 from adrgen.records.format import LinkKind
 
-__all__ = ["Reference", "references_in_line", "relation_before"]
+__all__ = [
+    "MENTION_DIGITS",
+    "Reference",
+    "mention_number",
+    "references_in_line",
+    "relation_before",
+    "short_label",
+]
 
 
 _SUPERSEDED_BY = re.compile(
@@ -44,17 +51,38 @@ _RELATES = re.compile(
     r"extends|extended|depends|complements|following|cf)\b",
     re.IGNORECASE,
 )
-#: "ADR 35", "ADR-0057", "ADR #0033", "record 001": a record named in prose.
-MENTION = re.compile(r"\b(?:ADR|record)\s?[-_#:]?\s?#?0*(?P<n>\d{1,5})\b", re.IGNORECASE)
+#: "ADR 35", "ADR-0057", "ADR #0033", "record 001": a record named in prose. The number is
+#: the whole run of digits (one pass, no backtracking into it); a number of more than
+#: :data:`MENTION_DIGITS` digits (after its leading zeros) names no record, and says so.
+MENTION = re.compile(r"\b(?:ADR|record)\s?[-_#:]?\s?#?(?P<n>\d+)\b", re.IGNORECASE)
+MENTION_DIGITS = 5
+#: A relation is read from at most this many characters before a link (its clause's end).
+_CLAUSE = 80
+#: ... which a clause boundary (a stop and a space) just before them can cut: the tail of the
+#: text that decides the clause.
+_TAIL = _CLAUSE + 2
+
+
+def mention_number(digits: str) -> int | None:
+    """The record number a mention's digits give, or ``None`` when it has too many digits
+    to be one (``ADR-`` followed by a 70-digit number)."""
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= MENTION_DIGITS else None
+
+
+def short_label(label: str, limit: int = 40) -> str:
+    """A reference's words as a note quotes them: at most ``limit`` characters."""
+    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def relation_before(text: str) -> LinkKind | None:
     """The relation the words just before a link state, or ``None`` when they state none.
 
     Only the clause the link ends is read: "Superseded by [B]" → superseded_by,
-    "This replaces [A]" → supersedes, "Amended by [C]" → relates_to.
+    "This replaces [A]" → supersedes, "Amended by [C]" → relates_to. Only the last
+    characters of ``text`` can decide it, so only they are read, however long the line.
     """
-    clause = re.split(r"[.;!?|](?:\s|$)", text)[-1][-80:]
+    clause = re.split(r"[.;!?|](?:\s|$)", text[-_TAIL:])[-1][-_CLAUSE:]
     best: tuple[int, LinkKind] | None = None
     patterns: tuple[tuple[re.Pattern[str], LinkKind], ...] = (
         (_SUPERSEDED_BY, "superseded_by"),
@@ -80,31 +108,42 @@ class Reference:
     number: int | None = None
     #: The words before it said what the relation is (not just a mention).
     stated: bool = False
+    #: Why it cannot name a record (a number too long to be one), for the report.
+    problem: str = ""
 
 
 def references_in_line(line: Line, *, default: LinkKind = "relates_to") -> list[Reference]:
-    """Every link and every "ADR n" mention in a line of text, with its relation."""
+    """Every link and every "ADR n" mention in a line of text, with its relation.
+
+    A mention whose number cannot be a record's is a reference too, with its ``problem``:
+    the line it is on is then kept as text, like any link that names no record.
+    """
     found: list[Reference] = []
-    before = ""
+    before = ""  # the end of the line so far: all relation_before reads
     text = line.plain
     for piece, link in line.segments():
         if link is None:
             for match in MENTION.finditer(piece):
-                kind = relation_before(before + piece[: match.start()])
+                start = match.start()
+                kind = relation_before(before + piece[max(0, start - _TAIL) : start])
+                number = mention_number(match["n"])
                 found.append(
                     Reference(
                         kind or default,
                         line.number,
                         text,
                         match[0],
-                        number=int(match["n"]),
+                        number=number,
                         stated=kind is not None,
+                        problem=""
+                        if number is not None
+                        else f"has more than {MENTION_DIGITS} digits, so it names no record",
                     )
                 )
-            before += piece + " "
+            before = (before + piece[-_TAIL:] + " ")[-_TAIL:]
             continue
         kind = relation_before(before)
-        mention = MENTION.search(link.text)
+        numbers = (mention_number(m["n"]) for m in MENTION.finditer(link.text))
         found.append(
             Reference(
                 kind or default,
@@ -112,11 +151,11 @@ def references_in_line(line: Line, *, default: LinkKind = "relates_to") -> list[
                 text,
                 link.text,
                 href=link.href,
-                number=int(mention["n"]) if mention else None,
+                number=next((n for n in numbers if n is not None), None),
                 stated=kind is not None,
             )
         )
-        before += link.text + " "
+        before = (before + link.text[-_TAIL:] + " ")[-_TAIL:]
     return found
 
 
@@ -143,6 +182,10 @@ class Resolver:
     _by_path: dict[Path, Target] = field(default_factory=dict)
     _by_name: dict[str, list[Target]] = field(default_factory=dict)
     _by_address: dict[str, list[Target]] = field(default_factory=dict)
+    _by_stem: dict[str, list[Target]] = field(default_factory=dict)
+    _numbered: dict[int, list[Target]] = field(default_factory=dict)
+    #: Relative links resolved (a file may link to the same record a thousand times).
+    _resolved: dict[tuple[Path, str], Path] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for target in self.targets:
@@ -151,21 +194,31 @@ class Resolver:
                 self._by_name.setdefault(name, []).append(target)
             for address in target.addresses:
                 self._by_address.setdefault(address, []).append(target)
+            self._by_stem.setdefault(_unnumbered_stem(target.path), []).append(target)
+            if target.number is not None:
+                self._numbered.setdefault(target.number, []).append(target)
 
     def _by_unnumbered_stem(self, name: str, near: Path) -> Target | None:
         """The source whose file name, without its number, is ``name`` (``watt-time-v3``)."""
         name = re.sub(r"\.(?:md|html)$", "", name)
         if not name or name[0].isdigit():
             return None
-        return self._unique((t for t in self.targets if _unnumbered_stem(t.path) == name), near)
+        return self._unique(self._by_stem.get(name, []), near)
 
     def _by_number(self, number: int, near: Path) -> Target | None:
         """The source numbered ``number``: in the same folder first, else the only one."""
-        same = [t for t in self.targets if t.number == number and t.path.parent == near.parent]
+        anywhere = self._numbered.get(number, [])
+        same = [t for t in anywhere if t.path.parent == near.parent]
         if len(same) == 1:
             return same[0]
-        anywhere = [t for t in self.targets if t.number == number]
         return anywhere[0] if len(anywhere) == 1 else None
+
+    def _local(self, source: Path, path: str) -> Path:
+        key = (source.parent, path)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = (source.parent / path).resolve()
+        return found
 
     def _unique(self, found: Iterable[Target], near: Path) -> Target | None:
         found = list(found)
@@ -210,7 +263,7 @@ class Resolver:
                 if found is not None:
                     return found
         else:
-            local = (source.parent / path).resolve()
+            local = self._local(source, path)
             for near in (local, local.with_name(local.name + ".md"), local / "index.md"):
                 if near in self._by_path:
                     return self._by_path[near]
@@ -232,7 +285,14 @@ _DECISIONS_PATH = re.compile(r"(?:^|/)(?:adrs?|decisions?|architecture)(?:/|$)")
 
 
 def _alike(one: str, other: str) -> bool:
-    return difflib.SequenceMatcher(None, one, other).ratio() >= 0.75
+    # The quick ratios bound the ratio from above and cost no more than the names' lengths:
+    # a name far longer than the other is not compared character by character.
+    matcher = difflib.SequenceMatcher(None, one, other)
+    return (
+        matcher.real_quick_ratio() >= 0.75
+        and matcher.quick_ratio() >= 0.75
+        and matcher.ratio() >= 0.75
+    )
 
 
 def _unnumbered_stem(path: Path) -> str:

@@ -119,11 +119,12 @@ class _Mapper(OptionsReader):
                     self.statuses.append(
                         _Candidate(9, "title", heading.number, reading, prefix["status"])
                     )
-                    for ref in references_in_line(
+                    refs = references_in_line(
                         heading,
                         default="superseded_by" if reading.status == "superseded" else "relates_to",
-                    ):
-                        draft.references.append(ref)
+                    )
+                    draft.references.extend(refs)
+                    self._keep_unlinkable(refs, "Title", heading)
                     raw_title = prefix["rest"]
         front = doc.front or {}
         if not raw_title and isinstance(front.get("title"), (str, int, float)):
@@ -294,9 +295,17 @@ class _Mapper(OptionsReader):
         default: LinkKind = "superseded_by" if reading.status == "superseded" else "relates_to"
         refs = references_in_line(line, default=default)
         self.draft.references.extend(refs)
+        self._keep_unlinkable(refs, "Status", line)
         if reading.status == "superseded" and not self.draft.superseded_by_text:
             words = re.sub(r"^\W*\w+\W*", "", line.plain, count=1).strip()
             self.draft.superseded_by_text = words
+
+    def _keep_unlinkable(self, refs: Sequence[Reference], heading: str, line: Line) -> None:
+        """A status line is read for its status and its links, and its words go; when it
+        names a record by a number no record can have ("ADR-" and 70 digits), its words
+        are kept (under ``heading``), as those of a link that names no record are."""
+        if any(ref.problem for ref in refs):
+            self.draft.link_lines.append(LinkLine(heading, line.number, line.raw, tuple(refs)))
 
     def _preamble(self) -> None:
         kept: list[str] = []

@@ -12,6 +12,7 @@ option; a choice that matches no option is kept as the decision's text.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -31,13 +32,33 @@ _COMPLEXITY = {"low": "low", "medium": "medium", "high": "high"}
 
 
 def _key(text: str) -> str:
-    """A name as names are compared: plain, no case, accents, quotes or "Option 2:"."""
+    """A name as names are compared: plain, no case, accents, quotes or "Option 2:".
+
+    Names are compared again and again (every option with every heading): remembered,
+    unless long (a long one is rare, and would be kept alive by the cache)."""
+    return _remembered_key(text) if len(text) <= _REMEMBERED else _compute_key(text)
+
+
+#: Names up to this long have their key and words remembered.
+_REMEMBERED = 500
+
+
+def _compute_key(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = re.sub(r"[\"'`*_“”‘’«»\\]", "", text)
-    text = re.sub(r"^\s*(?:option|alternative)\s*[\w]{0,3}\s*[:.)-]\s*", "", text)
-    text = re.sub(r"^\s*(?:\d+|[a-z])[.)]\s+", "", text)
-    return re.sub(r"\s+", " ", text).strip(" .:;,!?")
+    text = _KEY_QUOTES.sub("", text)
+    text = _KEY_LABEL.sub("", text)
+    text = _KEY_NUMBER.sub("", text)
+    return _SPACES.sub(" ", text).strip(" .:;,!?")
+
+
+_remembered_key = functools.lru_cache(maxsize=16384)(_compute_key)
+_KEY_QUOTES = re.compile(r"[\"'`*_“”‘’«»\\]")
+#: "Option 2: ", "Alternative B) ": every part after "option" starts with a character no
+#: part before it can match, so a run of blanks is read once, not once per way to split it.
+_KEY_LABEL = re.compile(r"^\s*(?:option|alternative)\s*(?:\w{1,3}\s*)?[:.)-]\s*")
+_KEY_NUMBER = re.compile(r"^\s*(?:\d+|[a-z])[.)]\s+")
+_SPACES = re.compile(r"\s+")
 
 
 _STOP = frozenset(
@@ -88,7 +109,19 @@ _STOP = frozenset(
 
 
 def _words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[\w.+#-]+", _key(text)) if w not in _STOP and len(w) > 1]
+    return [w for w in _WORD.findall(_key(text)) if w not in _STOP and len(w) > 1]
+
+
+_WORD = re.compile(r"[\w.+#-]+")
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return _remembered_words(text) if len(text) <= _REMEMBERED else frozenset(_words(text))
+
+
+@functools.lru_cache(maxsize=16384)
+def _remembered_words(text: str) -> frozenset[str]:
+    return frozenset(_words(text))
 
 
 def match_option(name: str, options: Sequence[OptionDraft]) -> int | None:
@@ -109,20 +142,20 @@ def match_option(name: str, options: Sequence[OptionDraft]) -> int | None:
         if len(hits) > 1:
             exact = [i for i in hits if keys[i] == wanted]
             return exact[0] if len(exact) == 1 else None
-    wanted_words = set(_words(name))
+    wanted_words = _word_set(name)
     # "Rely on upstream" for "Rely on whatever mechanism upstream proposes": the one option
     # that has every word the name has (or whose words the name has, all of them).
-    covering: tuple[Callable[[set[str]], bool], ...] = (
+    covering: tuple[Callable[[frozenset[str]], bool], ...] = (
         lambda words: bool(wanted_words) and wanted_words <= words,
         lambda words: bool(words) and words <= wanted_words,
     )
     for covers in covering:
-        hits = [i for i, o in enumerate(options) if covers(set(_words(o.name)))]
+        hits = [i for i, o in enumerate(options) if covers(_word_set(o.name))]
         if len(hits) == 1:
             return hits[0]
     scores = []
     for i, option in enumerate(options):
-        words = set(_words(option.name))
+        words = _word_set(option.name)
         if words and wanted_words:
             scores.append((len(words & wanted_words) / len(words | wanted_words), i))
     scores.sort(reverse=True)
@@ -133,13 +166,14 @@ def match_option(name: str, options: Sequence[OptionDraft]) -> int | None:
 
 def option_in_sentence(sentence: str, options: Sequence[OptionDraft]) -> int | None:
     """The one option a decision's first sentence names, by all of its words."""
-    said = _words(sentence)
-    said_set = set(said)
+    first: dict[str, int] = {}
+    for position, word in enumerate(_words(sentence)):
+        first.setdefault(word, position)
     found = []
     for i, option in enumerate(options):
         words = _words(option.name)
-        if words and set(words) <= said_set:
-            found.append((min(said.index(w) for w in words), -len(words), i))
+        if words and all(w in first for w in words):
+            found.append((min(first[w] for w in words), -len(words), i))
     if not found:
         return None
     found.sort()
@@ -148,18 +182,40 @@ def option_in_sentence(sentence: str, options: Sequence[OptionDraft]) -> int | N
     return found[0][2]
 
 
-def option_id(name: str, taken: set[str]) -> str:
-    """A valid, unique option id from its name: ``Use PostgreSQL`` → ``use_postgresql``."""
+def option_id(name: str, taken: set[str], suffixes: dict[str, int] | None = None) -> str:
+    """A valid, unique option id from its name: ``Use PostgreSQL`` → ``use_postgresql``,
+    then ``use_postgresql_2``…; ``suffixes`` (shared across the calls for one record)
+    remembers where each name's count stands, so a thousand options of one name do not
+    each try every suffix before theirs."""
     base = slugify(name, limit=40).replace("-", "_")
     if base == "decision" and not re.search(r"decision", name, re.IGNORECASE):
         base = "option"
     if not base[0].isalpha():
         base = f"option_{base}"
-    candidate, n = base, 2
+    suffixes = {} if suffixes is None else suffixes
+    n = suffixes.get(base, 2)
+    candidate = base if n == 2 else f"{base}_{n}"
     while candidate in taken:
         candidate, n = f"{base}_{n}", n + 1
+    suffixes[base] = n
     taken.add(candidate)
     return candidate
+
+
+#: How many option comparisons a document's names get (see :attr:`OptionsReader.match_budget`):
+#: a record with 30 options and 100 headings uses 3,000.
+MATCH_BUDGET = 200_000
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _boundary(text: str, index: int) -> bool:
+    """Whether ``\\b`` matches at ``index`` of ``text``."""
+    before = index > 0 and _is_word(text[index - 1])
+    after = index < len(text) and _is_word(text[index])
+    return before != after
 
 
 @dataclass
@@ -171,6 +227,48 @@ class OptionsReader(DocumentReader):
     decisions: list[tuple[Section, str]] = field(default_factory=list)
     consequences: list[Section] = field(default_factory=list)
     unknown: list[Section] = field(default_factory=list)
+    #: Comparisons of a name with every option (:func:`match_option`) cost one per option;
+    #: a document gets this many. Then names are matched exactly only, through an index, so
+    #: that thousands of options and headings do not compare each with each.
+    match_budget: int = MATCH_BUDGET
+    _exact: dict[str, list[int]] = field(default_factory=dict)
+    _exact_count: int = 0
+
+    def _match(self, name: str, line: int = 0) -> int | None:
+        """The option ``name`` refers to (:func:`match_option`, within the budget)."""
+        options = self.draft.options
+        if not options:
+            return None
+        if self.match_budget >= len(options):
+            self.match_budget -= len(options)
+            return match_option(name, options)
+        if self.match_budget >= 0:
+            self.match_budget = -1
+            self.draft.note(
+                line,
+                "options",
+                f"{len(options)} options, and more names to match against them than are "
+                "compared one by one: from here on, a name matches an option only when it is "
+                "the option's name",
+            )
+        for i in range(self._exact_count, len(options)):
+            self._exact.setdefault(_key(options[i].name), []).append(i)
+        self._exact_count = len(options)
+        wanted = _key(name)
+        hits = self._exact.get(wanted, []) if wanted else []
+        return hits[0] if len(hits) == 1 else None
+
+    def _rename(self, index: int, name: str) -> None:
+        option = self.draft.options[index]
+        if index < self._exact_count:
+            self._exact[_key(option.name)].remove(index)
+            self._exact.setdefault(_key(name), []).append(index)
+            self._exact[_key(name)].sort()
+        option.name = name
+
+    def _insert_first(self, option: OptionDraft) -> None:
+        self.draft.options.insert(0, option)
+        self._exact, self._exact_count = {}, 0
 
     def _options(self) -> None:
         draft = self.draft
@@ -184,11 +282,14 @@ class OptionsReader(DocumentReader):
                 self._option_details_from(child, add=True)
         # MADR's own records head each option's pros and cons as an H2 after the "Pros and
         # Cons" section; a section named exactly like an option is that option's.
-        for section in list(self.unknown):
-            index = match_option(section.heading.plain, draft.options) if draft.options else None
+        unknown: list[Section] = []
+        for section in self.unknown:
+            index = self._match(section.heading.plain, section.line)
             if index is not None and _key(section.heading.plain) == _key(draft.options[index].name):
-                self.unknown.remove(section)
                 self._details(draft.options[index], section.blocks, section.children)
+            else:
+                unknown.append(section)
+        self.unknown[:] = unknown
 
     def _marked_choice(self) -> None:
         """An option marked "[SELECTED]" or "(chosen)" is the chosen one, if nothing else is."""
@@ -219,7 +320,7 @@ class OptionsReader(DocumentReader):
             for row in block.rows:
                 if not row:
                     continue
-                index = match_option(row[0].plain, self.draft.options)
+                index = self._match(row[0].plain, row[0].number)
                 if index is None:
                     continue
                 for column in columns:
@@ -287,13 +388,17 @@ class OptionsReader(DocumentReader):
             self._keep_section_blocks(section, unclaimed, "text in '{t}' beside the options")
 
     def _paragraph_owner(self, block: Block) -> OptionDraft | None:
-        if block.kind != "paragraph" or not self.draft.options:
+        """The option a paragraph starts by naming (the longest name), within the budget:
+        beyond it the paragraph is kept as the section's text."""
+        options = self.draft.options
+        if block.kind != "paragraph" or not options or self.match_budget < len(options):
             return None
+        self.match_budget -= len(options)
         text = _key(block.plain)
         owners = [
             o
-            for o in self.draft.options
-            if _key(o.name) and re.match(rf"{re.escape(_key(o.name))}\b", text)
+            for o in options
+            if (key := _key(o.name)) and text.startswith(key) and _boundary(text, len(key))
         ]
         return max(owners, key=lambda o: len(o.name)) if owners else None
 
@@ -314,7 +419,7 @@ class OptionsReader(DocumentReader):
 
     def _option_details_from(self, section: Section, *, add: bool) -> None:
         draft = self.draft
-        index = match_option(section.heading.plain, draft.options) if draft.options else None
+        index = self._match(section.heading.plain, section.line)
         if index is None:
             if not add:
                 return
@@ -323,7 +428,7 @@ class OptionsReader(DocumentReader):
         option = draft.options[index]
         heading = section.heading.name
         if _key(option.name) != _key(heading) and _key(option.name).startswith(_key(heading)):
-            option.name = heading  # "Title - description" listed, "### Title" headed
+            self._rename(index, heading)  # "Title - description" listed, "### Title" headed
         self._details(option, section.blocks, section.children)
 
     def _details(
@@ -367,10 +472,7 @@ class OptionsReader(DocumentReader):
                     option.summary.append("\n".join(plain_items))
                 mode = None
             elif block.kind == "html":
-                summary = re.search(
-                    r"<summary>(.*?)</summary>", block.raw, re.IGNORECASE | re.DOTALL
-                )
-                label = self._argument_label(summary[1]) if summary else None
+                label = self._argument_label(summary) if (summary := _summary(block.raw)) else None
                 if label is not None:
                     mode = label
                 elif not re.fullmatch(r"\s*</?details[^>]*>\s*", block.raw):
@@ -480,9 +582,9 @@ class OptionsReader(DocumentReader):
         if suffix and draft.options:
             # "## Proposal: fixed-window counters" over "## Alternatives": the proposal is an
             # option too, and the one the record puts forward.
-            index = match_option(suffix, draft.options)
+            index = self._match(suffix, section.line)
             if index is None:
-                draft.options.insert(0, OptionDraft(suffix, section.line))
+                self._insert_first(OptionDraft(suffix, section.line))
                 index = 0
             draft.chosen = index
             draft.decision = self.markdown(blocks, self._outcome_children(section))
@@ -497,7 +599,7 @@ class OptionsReader(DocumentReader):
         children = self._outcome_children(section)
         if chosen_at is not None and found is not None:
             name, tail, used, lines_used = found
-            index = match_option(name, draft.options) if draft.options else None
+            index = self._match(name, blocks[chosen_at].start)
             if index is not None:
                 draft.chosen = index
                 if _key(name) != _key(draft.options[index].name):
@@ -677,8 +779,9 @@ def _argument(text: str, table: SectionTable) -> tuple[str, str] | None:
     """``Good, because X`` → ("good", "X"); also Bad/Neutral, ``Pro:``/``Con:`` and French."""
     for kind in ("good", "bad", "neutral"):
         words = table.phrase_pattern(kind)
+        # After the word, the blanks are read once: "Good, because", "Good because", "Good:".
         match = re.match(
-            rf"^\s*(?:\*\*|__)?(?:{words})(?:\*\*|__)?\s*(?:,\s*(?:because|parce que|parce qu'|car)\b|\s+(?:because|parce que|parce qu'|car)\b|\s*:)(?:\*\*|__)?\s*(?P<text>.+)$",
+            rf"^\s*(?:\*\*|__)?(?:{words})(?:\*\*|__)?\s*(?:,\s*(?:because|parce que|parce qu'|car)\b|(?<=\s)(?:because|parce que|parce qu'|car)\b|:)(?:\*\*|__)?\s*(?P<text>.+)$",
             text,
             re.IGNORECASE | re.DOTALL,
         )
@@ -711,26 +814,31 @@ def _item_markdown(item: Item) -> str:
     return clean_markdown("\n".join([first, *(ln[indent:] for ln in rest)]))
 
 
-_MARK = re.compile(
-    r"\s*[\[(](?:selected|chosen|choisie?|retenue?)(?:\s+option)?[\])]\s*", re.IGNORECASE
-)
+_MARK = re.compile(r"[\[(](?:selected|chosen|choisie?|retenue?)(?:\s+option)?[\])]", re.IGNORECASE)
 
 
 def _unmark(name: str) -> tuple[str, bool]:
-    """``"[SELECTED] Option 1: X"`` → ``("Option 1: X", True)``."""
-    bare = _MARK.sub(" ", name).strip()
-    return " ".join(bare.split()), bare != name.strip()
+    """``"[SELECTED] Option 1: X"`` → ``("Option 1: X", True)``.
+
+    The mark becomes a space; the blanks around it go with the others when the name's
+    blanks are made single spaces.
+    """
+    return " ".join(_MARK.sub(" ", name).split()), _MARK.search(name) is not None
 
 
 def _bold_option(line: Line) -> str | None:
     """A line that opens with ``**Option 1:**`` names an option: the whole line."""
-    if re.match(
-        r"^\s*(?:\*\*|__)(?:\[\w+\]\s*)?(?:option|alternative)\s*\w{0,3}\s*[:.)-]?\s*(?:\*\*|__)",
-        line.raw,
-        re.IGNORECASE,
-    ):
+    if _BOLD_OPTION.match(line.raw):
         return line.name
     return None
+
+
+#: ``**Option 1:**``: each part after "option" starts with a character the part before it
+#: cannot take, so a run of spaces is not split every possible way between them.
+_BOLD_OPTION = re.compile(
+    r"^\s*(?:\*\*|__)(?:\[\w+\]\s*)?(?:option|alternative)\s*(?:\w{1,3}\s*)?(?:[:.)-]\s*)?(?:\*\*|__)",
+    re.IGNORECASE,
+)
 
 
 def _option_by_number(sentence: str, options: Sequence[OptionDraft]) -> int | None:
@@ -766,7 +874,7 @@ def option_name(line: Line) -> str:
         if close is not None:
             bold = inline_text(tokens[1:close], code=True).strip().rstrip(":").strip()
             if bold and not re.match(
-                r"^(?:option|alternative)\s*\w{0,3}\s*[:.)-]?$", bold, re.IGNORECASE
+                r"^(?:option|alternative)\s*(?:\w{1,3}\s*)?[:.)-]?$", bold, re.IGNORECASE
             ):
                 return bold
     if tokens and tokens[0].type == "link_open":
@@ -840,11 +948,12 @@ def _split_chosen(rest: str) -> tuple[str, str]:
                 return rest[len(opening) : end].strip(), _because(rest[end + len(opening) :])
     if rest[:1] in quotes:
         closing = quotes[rest[0]]
-        for match in re.finditer(re.escape(closing), rest[1:]):
-            end = match.start() + 1
-            after = rest[end + 1 :]
-            if re.match(r"^\s*(?:$|[,.;:]|because\b|car\b|parce\b|\()", after, re.IGNORECASE):
-                return rest[1:end].strip(), _because(after)
+        end = rest.find(closing, 1)
+        while end > 0:
+            # What follows this quote, read in place (not copied for every quote).
+            if _AFTER_QUOTE.match(rest, end + 1):
+                return rest[1:end].strip(), _because(rest[end + 1 :])
+            end = rest.find(closing, end + 1)
     parts = re.split(
         r",?\s+(?:because|parce que|parce qu'|car)\b", rest, maxsplit=1, flags=re.IGNORECASE
     )
@@ -852,6 +961,23 @@ def _split_chosen(rest: str) -> tuple[str, str]:
         return parts[0].strip().rstrip(",").strip(), parts[1].strip(" ,:")
     name, _, tail = rest.partition(", ")
     return name.strip().rstrip("."), tail.strip()
+
+
+_SUMMARY_OPEN = re.compile(r"<summary>", re.IGNORECASE)
+_SUMMARY_CLOSE = re.compile(r"</summary>", re.IGNORECASE)
+
+
+def _summary(html: str) -> str | None:
+    """The text of the first ``<summary>…</summary>`` (one scan for each tag: a lazy
+    ``<summary>(.*?)</summary>`` scans to the end from every unclosed ``<summary>``)."""
+    opened = _SUMMARY_OPEN.search(html)
+    if opened is None:
+        return None
+    closed = _SUMMARY_CLOSE.search(html, opened.end())
+    return html[opened.end() : closed.start()] if closed else None
+
+
+_AFTER_QUOTE = re.compile(r"\s*(?:$|[,.;:]|because\b|car\b|parce\b|\()", re.IGNORECASE)
 
 
 def _capitalise(text: str) -> str:

@@ -15,12 +15,16 @@ final newline or lines of blanks reads like any other.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Literal
 
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, helpers, rules_inline
+from markdown_it.common.utils import unescapeAll
+from markdown_it.helpers import parseLinkDestination
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from adrgen.errors import Problem, ValidationFailed, display_path
@@ -50,8 +54,106 @@ class UnreadableFile(Exception):
         self.problem = problem
 
 
+InlineRule = Callable[[StateInline, bool], bool]
+
+
+def _closed_only(rule: InlineRule) -> InlineRule:
+    """markdown-it's ``link`` or ``image`` rule, asked only where it can succeed.
+
+    A link needs a ``]`` after its ``[``, and a ``](`` when the file defines no reference
+    (``[x]: url``) for a ``[x]`` to name. Both rules scan for the ``]`` that closes a label
+    through the rest of the paragraph, from every ``[``, before they find that it is not
+    there: in a paragraph of ``[`` (or ``![``, or nested brackets) that is a scan per
+    character. Where nothing after the position could close a link, the rule is not asked.
+    The tokens are those markdown-it makes (up to its nesting limit, 20 brackets deep,
+    beyond which it gives up on links anyway).
+    """
+
+    def closed_only(state: StateInline, silent: bool) -> bool:
+        last = state.env.get(_LAST_CLOSE)
+        if last is None or last[0] is not state.src:
+            closing = "]" if state.env.get("references") else "]("
+            last = (state.src, state.src.rfind(closing))
+            state.env[_LAST_CLOSE] = last
+        if last[1] < state.pos:
+            return False
+        return rule(state, silent)
+
+    return closed_only
+
+
+#: Where :func:`_closed_only` keeps, per paragraph (``env`` is the parse's), the position of
+#: the last ``]`` (or ``](``) in it.
+_LAST_CLOSE = "adrgen: last ]"
+
+
+class _Destination:
+    """What markdown-it's ``parseLinkDestination`` returns."""
+
+    __slots__ = ("ok", "pos", "str")
+
+    def __init__(self, ok: bool = False, pos: int = 0, text: str = "") -> None:
+        self.ok, self.pos, self.str = ok, pos, text
+
+
+#: The characters that end or nest a bare link destination, or escape the next one.
+_DESTINATION_STOPS = re.compile(r"[\x00-\x20\x7f\\()]")
+
+
+def _link_destination(string: str, pos: int, maximum: int) -> Any:
+    """markdown-it's ``parseLinkDestination``, jumping from one character that matters to
+    the next instead of stepping through every character in Python.
+
+    The same result for every input (a destination stops at a space or a control
+    character; ``\\`` escapes the next character; parentheses nest, at most 32 deep);
+    ``<…>`` destinations are left to markdown-it. In a paragraph of ``![a](`` every
+    ``(`` starts a destination that is read up to the 33rd ``(``.
+    """
+    if pos < maximum and string[pos] == "<":
+        return parseLinkDestination(string, pos, maximum)
+    start, level = pos, 0
+    while pos < maximum:
+        stop = _DESTINATION_STOPS.search(string, pos, maximum)
+        if stop is None:
+            pos = maximum
+            break
+        pos = stop.start()
+        char = string[pos]
+        if char == "\\":
+            if pos + 1 < maximum:
+                if string[pos + 1] == " ":
+                    break
+                pos += 2
+            else:
+                pos += 1
+        elif char == "(":
+            level += 1
+            if level > 32:
+                return _Destination()
+            pos += 1
+        elif char == ")":
+            if level == 0:
+                break
+            level -= 1
+            pos += 1
+        else:
+            break  # a space or a control character
+    if start == pos or level != 0:
+        return _Destination()
+    return _Destination(True, pos, unescapeAll(string[start:pos]))
+
+
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True}).enable("table")
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md.inline.ruler.at("link", _closed_only(rules_inline.link))
+    md.inline.ruler.at("image", _closed_only(rules_inline.image))
+    # The rules call the helpers through the instance: this parser's, only.
+    md.helpers = SimpleNamespace(  # type: ignore[assignment]
+        parseLinkDestination=_link_destination,
+        parseLinkLabel=helpers.parseLinkLabel,
+        parseLinkTitle=helpers.parseLinkTitle,
+    )
+    return md
 
 
 _MD = _parser()
@@ -77,7 +179,7 @@ def inline_text(tokens: Sequence[Token], *, code: bool = False) -> str:
 
 def parse_inline(text: str, references: dict[str, Any] | None = None) -> list[Token]:
     """The inline tokens of one line of Markdown (reference links resolved from the file)."""
-    env = {"references": dict(references or {})}
+    env = {"references": references or {}}  # read, not written, by inline rules: not copied
     tokens = _MD.parseInline(text, env)
     return list(tokens[0].children or []) if tokens else []
 
@@ -269,7 +371,9 @@ def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
 
 
 _SQUASHED = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):(?P<value>\S.*)$")
-_KEY_LINE = re.compile(r"^(?:\"([^\"]+)\"|'([^']+)'|([^\s#'\"-][^:]*?))\s*:(?:\s|$)")
+#: A key at the start of a front matter line: quoted, or the text before the first colon
+#: without its trailing blanks (which end it: no blank is tried both in the key and after).
+_KEY_LINE = re.compile(r"^(?:\"([^\"]+)\"|'([^']+)'|([^\s#'\"-](?:[^:]*[^:\s])?))\s*:(?:\s|$)")
 
 
 def _front_matter(
@@ -352,9 +456,11 @@ def read_document(
     tokens = _MD.parse(body, env)
     builder = _TreeBuilder(lines, body_start, table)
     h1, preamble, sections = builder.build(tokens)
+    shown = display or display_path(path)
+    problems += [Problem(shown, line, 1, "", message) for line, message in builder.warnings]
     return Document(
         path,
-        display or display_path(path),
+        shown,
         lines,
         front,
         front_keys,
@@ -378,6 +484,8 @@ class _TreeBuilder:
         self.lines = lines
         self.offset = offset
         self.table = table
+        #: (line, message): what the report says about how the file reads.
+        self.warnings: list[tuple[int, str]] = []
 
     def _span(self, token: Token) -> tuple[int, int]:
         start, end = token.map or (0, 1)
@@ -460,7 +568,22 @@ class _TreeBuilder:
         if first.type in ("fence", "code_block"):
             return Block("code", start, end, raw)
         if first.type == "html_block":
-            kind: BlockKind = "comment" if first.content.lstrip().startswith("<!--") else "html"
+            kind: BlockKind = "html"
+            if first.content.lstrip().startswith("<!--"):
+                if "-->" in first.content:
+                    kind = "comment"
+                else:
+                    # Never closed: CommonMark runs it to the end of the file (or of its
+                    # list item or quote). What follows is text someone wrote, not a hint
+                    # to drop: kept as written, and said.
+                    self.warnings.append(
+                        (
+                            start,
+                            "an HTML comment opened here is never closed (no '-->'): "
+                            f"lines {start}-{end} are kept as written, though a browser "
+                            "shows none of them",
+                        )
+                    )
             return Block(kind, start, end, raw)
         if first.type == "blockquote_open":
             inner = [self._block(g) for g in _top_level(group[1:-1], level=1)]

@@ -6,16 +6,23 @@ folder, page bundles such as ``003-release/index.md``). An ``index.md`` or ``REA
 alone in a folder of its own is that folder's page: a decision, named by the folder. A
 symbolic link to another file of the run is the same record, skipped as a duplicate. A file
 with no extension but a record's name (``0016-handle-git-operations``) is read as Markdown.
+
+ADRs to import are somebody else's text, read as adrgen reads its own repository's
+(:mod:`adrgen.walls.reads`): a file is read only if, after resolving symlinks, it lies
+inside the repository it comes from (its git work tree, or else the folder given) and not
+in ``.git/`` or an ignored folder. One that does not is skipped, with the reason.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from adrgen.errors import ImportFailed, Problem, display_path
+from adrgen.walls.reads import ReadPolicy
 
 __all__ = ["Found", "collect"]
 
@@ -74,14 +81,20 @@ def _is_markdown(path: Path) -> bool:
     return b"\x00" not in head and bool(re.search(rb"^\s*(?:#|---)", head))
 
 
-def _files(folder: Path, recursive: bool) -> list[Path]:
+def _files(folder: Path, recursive: bool, policy: ReadPolicy) -> list[Path]:
+    """The Markdown files of a folder; a file the policy refuses is listed unopened (a file
+    without a suffix is sniffed only when it may be read), so that its refusal is reported."""
     pattern = folder.rglob("*") if recursive else folder.glob("*")
     return sorted(
         p
         for p in pattern
         if not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        and p.is_file()
-        and _is_markdown(p)
+        and (p.is_file() or p.is_symlink())
+        and (
+            p.suffix.lower() in MARKDOWN_SUFFIXES
+            or (not p.suffix and _RECORD_NAME.match(p.name) and not policy.readable(p))
+            or (p.is_file() and policy.readable(p) and _is_markdown(p))
+        )
     )
 
 
@@ -93,28 +106,36 @@ def collect(paths: Sequence[Path], *, recursive: bool = False) -> list[Found]:
     """
     problems: list[Problem] = []
     chosen: dict[Path, tuple[Path, str, Path]] = {}
+    policies: dict[Path, ReadPolicy] = {}
     for given in paths:
         if given.is_dir():
             base = given.absolute().parent
-            for path in _files(given, recursive):
+            policies[given] = source_policy(given)
+            for path in _files(given, recursive, policies[given]):
                 chosen.setdefault(path.absolute(), (path, _relative(path, base), given))
         elif given.is_file():
-            if not _is_markdown(given):
+            if source_policy(given.parent).readable(given) and not _is_markdown(given):
                 problems.append(Problem(display_path(given), 0, 0, "", "not a Markdown file (.md)"))
                 continue
             source = _relative(given, given.absolute().parent.parent)
+            policies[given.parent] = source_policy(given.parent)
             chosen.setdefault(given.absolute(), (given, source, given.parent))
         else:
             problems.append(Problem(display_path(given), 0, 0, "", "no such file or directory"))
     if problems:
         raise ImportFailed(problems)
+    found: list[Found] = []
+    for absolute, (path, source, root) in list(chosen.items()):
+        why = policies[root].why_not(path)
+        if why is not None:
+            found.append(Found(path, source, "refused", f"not read: it {why}"))
+            del chosen[absolute]
     # Several names for one file (symbolic links): the file itself is the record.
     real: dict[Path, Path] = {}
     for _absolute, (path, _source, _root) in sorted(
         chosen.items(), key=lambda kv: (kv[1][0].is_symlink(), kv[0])
     ):
         real.setdefault(path.resolve(), path)
-    found: list[Found] = []
     for _absolute, (path, source, root) in sorted(chosen.items(), key=lambda kv: kv[1][1]):
         original = real[path.resolve()]
         if original != path:
@@ -129,7 +150,25 @@ def collect(paths: Sequence[Path], *, recursive: bool = False) -> list[Found]:
             continue
         kind, reason = _skip(path, root, chosen, real)
         found.append(Found(path, source, kind, reason))
-    return found
+    return sorted(found, key=lambda item: item.source)
+
+
+def source_policy(folder: Path) -> ReadPolicy:
+    """What may be read of ADRs in ``folder``: its git work tree (or the folder itself, when
+    it is in none), without ``.git/`` and what that repository's ``.gitignore`` ignores."""
+    try:
+        top = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        top = None
+    if top is not None and top.returncode == 0 and top.stdout.strip():
+        return ReadPolicy.for_root(Path(top.stdout.strip()))
+    return ReadPolicy.for_root(folder)
 
 
 def _relative(path: Path, base: Path) -> str:

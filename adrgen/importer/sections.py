@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from adrgen.config import IMPORT_METADATA_PARTS, IMPORT_SECTION_PARTS
 
@@ -151,6 +152,12 @@ BUILTIN_NAMES: dict[str, tuple[str, ...]] = {
     "neutral": ("neutral", "neutre"),
 }
 
+#: What follows a section's name in a heading that says more: "Decision: use X".
+_AFTER_NAME = re.compile(r"\s*(?::|\(| - | – | — )")
+#: Headings whose part is remembered per table (then forgotten, and remembered again), up
+#: to this long.
+_MEMO_SIZE = 50_000
+_MEMO_TEXT = 500
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*|[ivx]+|[a-z])[.)]\s+")
 _EDGES = " \t.:;,-–—!?\u00a0"
 
@@ -174,6 +181,10 @@ class SectionTable:
     """Which part a heading names, with the project's names first."""
 
     extra: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: What is derived from the names, derived once (lookups, phrase patterns).
+    _derived: dict[tuple[str, ...], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def build(cls, extra: Mapping[str, Sequence[str]] | None = None) -> SectionTable:
@@ -190,11 +201,16 @@ class SectionTable:
     def _lookup(self, parts: Sequence[str]) -> list[tuple[str, str]]:
         # Project names first (a project may claim a built-in name for another part), then
         # longer names before their prefixes ("decision outcome" before "decision").
-        project = [(n, p) for p in parts for n in self.extra.get(p, ())]
-        builtin = sorted(
-            ((n, p) for p in parts for n in BUILTIN_NAMES.get(p, ())), key=lambda np: -len(np[0])
-        )
-        return project + builtin
+        cache_key = ("lookup", *parts)
+        found: list[tuple[str, str]] | None = self._derived.get(cache_key)
+        if found is None:
+            project = [(n, p) for p in parts for n in self.extra.get(p, ())]
+            builtin = sorted(
+                ((n, p) for p in parts for n in BUILTIN_NAMES.get(p, ())),
+                key=lambda np: -len(np[0]),
+            )
+            found = self._derived[cache_key] = project + builtin
+        return found
 
     def part_of(self, heading: str) -> tuple[str, str] | None:
         """The section part a heading names, and what follows the name.
@@ -204,17 +220,54 @@ class SectionTable:
         """
         return self._match(heading, IMPORT_SECTION_PARTS)
 
+    def _ranks(self, parts: Sequence[str]) -> tuple[dict[str, tuple[int, str]], list[int]]:
+        """Each name's first place in :meth:`_lookup` and its part; the names' lengths."""
+        cache_key = ("ranks", *parts)
+        found: tuple[dict[str, tuple[int, str]], list[int]] | None = self._derived.get(cache_key)
+        if found is None:
+            ranks: dict[str, tuple[int, str]] = {}
+            for rank, (name, part) in enumerate(self._lookup(parts)):
+                ranks.setdefault(name, (rank, part))
+            lengths = sorted({len(name) for name in ranks})
+            found = self._derived[cache_key] = (ranks, lengths)
+        return found
+
     def _match(self, text: str, parts: Sequence[str]) -> tuple[str, str] | None:
+        """The first name in :meth:`_lookup` that is the heading, else the first that starts
+        it, followed by ``:``, ``(`` or a dash: found by the heading's prefixes of the
+        names' lengths, not by trying every name (headings are many in a big file)."""
+        if len(text) > _MEMO_TEXT:
+            return self._match_names(text, parts)
+        memo = self._derived.setdefault(("match", *parts), {})
+        if text in memo:
+            return memo[text]  # type: ignore[no-any-return]
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        found = memo[text] = self._match_names(text, parts)
+        return found
+
+    def _match_names(self, text: str, parts: Sequence[str]) -> tuple[str, str] | None:
         key = normalise(text)
         if not key:
             return None
-        for name, part in self._lookup(parts):
-            if key == name:
-                return part, ""
-        for name, part in self._lookup(parts):
-            if key.startswith(name) and re.match(r"\s*(?::|\(| - | – | — )", key[len(name) :]):
-                rest = re.sub(r"^[^:(]*?[:(–—-]\s*", "", text.strip(), count=1)
-                return part, rest.strip().rstrip(")").strip()
+        ranks, lengths = self._ranks(parts)
+        exact = ranks.get(key)
+        if exact is not None:
+            return exact[1], ""
+        best: tuple[int, str] | None = None
+        for length in lengths:
+            if length >= len(key):
+                break
+            candidate = ranks.get(key[:length])
+            if (
+                candidate is not None
+                and (best is None or candidate < best)
+                and _AFTER_NAME.match(key, length)
+            ):
+                best = candidate
+        if best is not None:
+            rest = re.sub(r"^[^:(]*?[:(–—-]\s*", "", text.strip(), count=1)
+            return best[1], rest.strip().rstrip(")").strip()
         return None
 
     def phrase(self, text: str, part: str) -> bool:
@@ -223,8 +276,12 @@ class SectionTable:
 
     def phrase_pattern(self, part: str) -> str:
         """A regular expression alternation of the phrase's names (accents optional)."""
-        names = sorted(set(self.names(part)), key=len, reverse=True)
-        return "|".join(_accent_free(n) for n in names)
+        cache_key = ("phrase", part)
+        pattern: str | None = self._derived.get(cache_key)
+        if pattern is None:
+            names = sorted(set(self.names(part)), key=len, reverse=True)
+            pattern = self._derived[cache_key] = "|".join(_accent_free(n) for n in names)
+        return pattern
 
 
 def _accent_free(name: str) -> str:

@@ -23,11 +23,12 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from adrgen.authoring import problems_if_written, round_trip_yaml
-from adrgen.errors import ImportFailed, OutputError, ValidationFailed, display_path
+from adrgen.errors import ImportFailed, OutputError, Problem, ValidationFailed, display_path
 from adrgen.importer.draft import Draft
-from adrgen.output import write_new_file
+from adrgen.output import sweep, write_new_file
 from adrgen.records.format import LINK_KINDS, MonthDate, RecordRules
-from adrgen.records.loader import load_text
+from adrgen.records.loader import MAX_NODES, load_text
+from adrgen.walls.reads import ReadPolicy
 
 __all__ = ["check_folder", "record_data", "record_yaml", "write_records"]
 
@@ -177,13 +178,60 @@ def _outcome(draft: Draft) -> CommentedMap:
 def record_yaml(draft: Draft, header: str) -> str:
     """The record's YAML text, header first; read back to make sure it says what it should."""
     data = record_data(draft)
+    values = _count_values(data)
+    if values > MAX_NODES:
+        # Thousands of options, say: more than adrgen's loader reads in one record. Refused
+        # before the YAML is written out and read back, and said plainly.
+        raise ImportFailed(
+            [
+                Problem(
+                    draft.display,
+                    0,
+                    0,
+                    "",
+                    f"the record made of it would hold {values:,} values; a record holds at "
+                    f"most {MAX_NODES:,} (nothing was written)",
+                )
+            ]
+        )
     out = io.StringIO()
     round_trip_yaml().dump(data, out)
     text = header + out.getvalue()
-    back = load_text(text, draft.output or Path("record.yaml")).data
+    try:
+        back = load_text(text, draft.output or Path("record.yaml")).data
+    except ValidationFailed as exc:
+        # A record too big for adrgen's loader (more values than it reads in one record):
+        # refused like a record that would not validate, not a crash.
+        raise ImportFailed(
+            [
+                dataclasses.replace(
+                    p,
+                    path=draft.display,
+                    line=0,
+                    col=0,
+                    message=f"the record made of it could not be read back: {p.message} "
+                    f"(line {p.line} of the record); nothing was written",
+                )
+                for p in exc.problems
+            ]
+        ) from None
     if back != _plain(data):  # pragma: no cover - a writer bug, never the user's input
         raise AssertionError(f"the YAML written for {draft.display} does not read back the same")
     return text
+
+
+def _count_values(value: Any) -> int:
+    """The values adrgen's loader builds for ``value``: itself and every value in it (not
+    the keys), as it counts them against its limit."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
 
 
 def _plain(value: Any) -> Any:
@@ -197,7 +245,7 @@ def _plain(value: Any) -> Any:
 
 
 def check_folder(
-    decisions_dir: Path, planned: Sequence[tuple[Path, str]], rules: RecordRules
+    decisions_dir: Path, planned: Sequence[tuple[Path, str]], rules: RecordRules, reads: ReadPolicy
 ) -> None:
     """Validate the folder as it would be with ``planned`` written; raise on new problems.
 
@@ -205,7 +253,7 @@ def check_folder(
     inventing them is not an option (the CLI says what is left to do).
     """
     try:
-        added = problems_if_written(decisions_dir, dict(planned), rules)
+        added = problems_if_written(decisions_dir, dict(planned), rules, reads=reads)
     except ValidationFailed as exc:  # pragma: no cover - record_yaml read it back
         raise ImportFailed(exc.problems) from None
     if added:
@@ -226,6 +274,7 @@ def write_records(decisions_dir: Path, planned: Sequence[tuple[Path, str]]) -> N
     try:
         if planned:
             decisions_dir.mkdir(parents=True, exist_ok=True)
+            sweep(decisions_dir)  # what a killed `import` or `new` left behind
         for target, text in planned:
             write_new_file(target, text.encode("utf-8"))
             written.append(target)

@@ -40,7 +40,7 @@ def load_documents(
     max_bytes: int,
     memo: Memo | None = None,
     *,
-    reads: ReadPolicy | None = None,  # TODO(walls): required once the importer passes it
+    reads: ReadPolicy,
 ) -> tuple[list[LoadedDocument], list[Problem]]:
     """Load every file, collecting the problems of those that cannot be parsed.
 
@@ -52,10 +52,10 @@ def load_documents(
     problems: list[Problem] = []
     allowed: list[Path] = []
     for path in paths:
-        why = reads.why_not(path) if reads is not None else None
+        why = reads.why_not(path)
         if why is None:
             allowed.append(path)
-        elif reads is not None:
+        else:
             problems.append(reads.problem(path, why, "record"))
     paths = allowed
     with _gc_paused():

@@ -19,7 +19,7 @@ from adrgen.appendix.polling import create_app
 from adrgen.appendix.polling.notifications import get_storage
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(90)]
 
 FLASK = Path(sys.executable).with_name("flask")
 PAYLOAD = (

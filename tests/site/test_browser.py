@@ -12,7 +12,7 @@ import pytest
 from tests.helpers import HAS_PLANTUML
 from tests.site.conftest import HOSTILE_RECORD, artifact, mkdocs_build, serve_directory
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(90)]
 
 DECISION = "0001-notification-delivery/"
 

@@ -29,7 +29,7 @@ from tests.site.conftest import (
     write,
 )
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 MKDOCS_YML = """\
 # The platform team's handbook.

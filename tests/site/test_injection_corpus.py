@@ -163,6 +163,7 @@ def test_no_leak_and_no_fetch(
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_no_vector_runs_in_the_browser(hostile_site: Path, chromium: Any) -> None:
     watched = Watched(chromium, viewport={"width": 1280, "height": 900})
     try:

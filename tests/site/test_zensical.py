@@ -35,7 +35,7 @@ from tests.site.conftest import (
 
 zensical = pytest.importorskip("zensical", reason="Zensical is not installed (adrgen[zensical])")
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 #: A team's site with its own pages, an explicit nav, the records outside docs_dir.
 TEAM_SITE = """\

@@ -79,18 +79,35 @@ def adrgen(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         ("/", "it holds the repository"),
     ],
 )
-@pytest.mark.parametrize("command", [["render"], ["build"], ["validate"]])
 def test_a_diagrams_setting_that_names_what_adrgen_does_not_own_is_refused(
-    repo: Path, value: str, why: str, command: list[str]
+    repo: Path, value: str, why: str
 ) -> None:
     (repo / "adrgen.toml").write_text(f'# folders\ndiagrams_dir = "{value}"\n', encoding="utf-8")
     before = snapshot(repo.parent)
-    result = adrgen(repo, *command)
-    assert result.returncode == 1, result.stderr
-    assert "adrgen.toml:2:1: diagrams_dir: refusing to use" in result.stderr
-    assert why in result.stderr
-    assert "updated" not in result.stderr and "Traceback" not in result.stderr
+    # Refused when the settings are read, so by every command; render and build are the
+    # ones that would replace the folder.
+    for command in ("render", "build", "validate"):
+        result = adrgen(repo, command)
+        assert result.returncode == 1, result.stderr
+        assert "adrgen.toml:2:1: diagrams_dir: refusing to use" in result.stderr
+        assert why in result.stderr
+        assert "updated" not in result.stderr and "Traceback" not in result.stderr
     assert untouched(before, repo.parent)
+
+
+def test_a_diagrams_folder_that_is_a_symlink_out_of_the_repository_is_refused(
+    repo: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(tmp_path / "elsewhere", repo / "diagrams")
+    before = snapshot(repo.parent)
+    result = adrgen(repo, "render")
+    assert result.returncode == 1
+    assert (
+        "diagrams_dir: refusing to use diagrams as adrgen's diagrams folder: it is a symlink to"
+        in (result.stderr)
+    )
+    assert untouched(before, repo.parent) and not list((tmp_path / "elsewhere").iterdir())
 
 
 @pytest.mark.parametrize(
