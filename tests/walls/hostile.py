@@ -68,7 +68,7 @@ context: |
 
   ```plantuml
   !inc\\
-  lude ../../outside/secret.txt
+  lude /tmp/../proc/self/environ
   ```
 
   Second block:
@@ -91,24 +91,27 @@ outcome:
   chosen: keep
 """
 
-#: name → the body of the one ```plantuml block of a hand-written page.
+#: name → the body of the one ```plantuml block of a hand-written page. ``{outside}`` is the
+#: folder beside the repository that holds the outside secrets, as an absolute path: PlantUML
+#: reads a path relative to its own working folder, adrgen relative to the page, and an
+#: absolute one is the same file for both.
 BLOCKS: dict[str, str] = {
     # Line continuation: PlantUML joins a line ending in one backslash with the next.
-    "continued-include": "!inc\\\nlude ../../outside/secret.txt\nA -> B",
-    "three-line-include": "!in\\\nclu\\\nde ../../outside/secret.txt\nA -> B",
+    "continued-include": "!inc\\\nlude {outside}/secret.txt\nA -> B",
+    "three-line-include": "!in\\\nclu\\\nde {outside}/secret.txt\nA -> B",
     "continued-getenv": 'A -> B : %get\\\nenv("ADRGEN_WALL_SECRET")',
     "continued-link": "class X [[java\\\nscript:alert(1)]]",
     "continued-end": "A -> B : one\n@end\\\numl\nC -> D : two",
     # .git and files outside, through every kind of include.
     "git-config": "!include ../.git/config\nA -> B",
     "git-includesub": "!includesub ../.git/config!X\nA -> B",
-    "include-many": "!include_many ../../outside/secret.txt\nA -> B",
-    "includesub-outside": "!includesub ../../outside/sub.puml!S\nA -> B",
+    "include-many": "!include_many {outside}/secret.txt\nA -> B",
+    "includesub-outside": "!includesub {outside}/sub.puml!S\nA -> B",
     "ignored-include": "!include ../secrets/token.puml\nA -> B",
     "symlink-chain": "!include parts/chain1.puml\nA -> B",
     # Hidden from a line-by-line check, seen by PlantUML.
-    "bom-include": "\ufeff!include ../../outside/secret.txt\nA -> B",
-    "comment-include": "/'x'/!include ../../outside/secret.txt\nA -> B",
+    "bom-include": "\ufeff!include {outside}/secret.txt\nA -> B",
+    "comment-include": "/'x'/!include {outside}/secret.txt\nA -> B",
     # The preprocessor building a link scheme or a file read.
     "function-scheme": (
         '!function $s()\n!return "javascript:alert(1)"\n!endfunction\nclass X [[$s()]]'
@@ -117,10 +120,10 @@ BLOCKS: dict[str, str] = {
     "define-scheme": "!define S javascript\nclass X [[S:alert(1)]]",
     "tab-scheme": "class X [[java\tscript:alert(1)]]",
     "call-user-func": 'A -> B : %call_user_func("%get" + "env", "ADRGEN_WALL_SECRET")',
-    "lowered-img": 'A -> B : <%lower("IMG"):../../outside/evil.svg>',
+    "lowered-img": 'A -> B : <%lower("IMG"):{outside}/evil.svg>',
     # Pictures and sprites read from outside (1.2020 pastes an SVG in raw, script and all).
-    "sprite-outside": "sprite $s ../../outside/evil.svg\nA -> B : <$s>",
-    "img-outside": "A -> B : <img:../../outside/evil.svg>",
+    "sprite-outside": "sprite $s {outside}/evil.svg\nA -> B : <$s>",
+    "img-outside": "A -> B : <img:{outside}/evil.svg>",
     # Reaching out: 1.2020's checkversion connects to any host and port.
     "checkversion": "checkversion(proxy=127.0.0.1,port=9)",
     "pragma-trace": "!pragma svek_trace on\nclass A\nclass B\nA --> B",
@@ -183,11 +186,15 @@ def hostile_repository(base: Path) -> Hostile:
     write(root / "decisions" / "0002-hostile.yaml", HOSTILE_RECORD)
     write(root / "decisions" / "good.md", "# Good\n\n```plantuml\nAlice -> Bob : hello\n```\n")
     for name, body in BLOCKS.items():
+        body = body.replace("{outside}", str(outside))
         write(root / "decisions" / f"{name}.md", f"# {name}\n\n```plantuml\n{body}\n```\n")
     for name, options in SOURCES.items():
         write(root / "decisions" / f"{name}.md", f"# {name}\n\n```plantuml {options}\n```\n")
     # A lone carriage return, which 1.2020's -pipe reader deletes: `!include` again.
-    write(root / "decisions" / "parts" / "cr.puml", b"!inc\rlude ../../../outside/secret.txt\n")
+    write(
+        root / "decisions" / "parts" / "cr.puml",
+        b"!inc\rlude " + bytes(outside / "secret.txt") + b"\n",
+    )
     # Nested symlinks: a chain whose last link leaves the repository.
     os.symlink("chain2.puml", root / "decisions" / "parts" / "chain1.puml")
     os.symlink(outside / "secret.txt", root / "decisions" / "parts" / "chain2.puml")
