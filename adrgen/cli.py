@@ -162,9 +162,9 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     console.info(f"adrgen: {built.summary}")
     if built.failures:
         console.warn(
-            f"{built.failures} diagram(s) or file(s) failed alone: PlantUML could not draw them, "
-            "or adrgen refused to read or publish them; their pages show why (see the warnings "
-            "above; --strict makes this fail)"
+            f"{built.failures} problem(s) on the site: diagrams PlantUML could not draw, files "
+            "adrgen refused to read or publish, links to no page (see the warnings above; "
+            "--strict makes this fail)"
         )
     console.info(f"site written to {built.path}")
     return EXIT_OK
@@ -217,21 +217,13 @@ def cmd_init(args: argparse.Namespace, console: Console) -> int:
 
     root = Path(args.root) if args.root else Path.cwd()
     report = init_repository(root, site_name=args.site_name, dry_run=args.dry_run)
-    verb = "would write" if report.dry_run else "wrote"
-    for name in report.written:
-        console.info(f"{verb} {name}")
-    for name in report.kept:
-        console.info(f"kept  {name} (already there)")
-    wiring = report.wiring
-    if wiring is not None:
-        shown = display_path(wiring.path)
-        if not wiring.changed:
-            console.info(f"kept  {shown} (adrgen is wired in already)")
-        for change in wiring.changes:
-            console.info(f"{'would edit' if report.dry_run else 'edited'} {shown}: {change}")
-        if report.dry_run and wiring.changed:
-            print(wiring.diff(), end="")
-    if not report.dry_run:
+    for line in report.lines():
+        console.info(line)
+    for todo in report.todo:
+        console.warn(todo)
+    if report.dry_run:
+        print(report.diff(), end="")
+    else:
         console.info("next: adrgen validate && adrgen build && adrgen check")
     return EXIT_OK
 
@@ -240,16 +232,22 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
     """Turn Markdown ADRs into YAML records; report per file (and as JSON with --report)."""
     from adrgen.commands.import_ import import_records
 
-    report = import_records(
+    imported = import_records(
         _config(args),
         [Path(p) for p in args.paths],
         dry_run=args.dry_run,
         renumber=args.renumber,
         recursive=args.recursive,
         report_file=_path(args.report),
+        migrate=args.migrate,
+        config_file=_path(args.config_file),
     )
+    report = imported.report
     for line in report.lines():
         console.info(line)
+    verb = "would migrate" if args.dry_run else "migrated"
+    for line in imported.migration:
+        console.info(f"{verb}: {line}")
     for todo in report.todo:
         console.warn(todo)
     if args.report:
@@ -441,6 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Nothing is dropped (text with no field is kept in context, and reported) and nothing "
         "is invented (no date or status the source does not state: unknown; no estimate).",
         "adrgen import doc/adr/\n"
+        "  adrgen import --migrate docs/adr/   # ADRs that are pages of the site\n"
         "  adrgen import --renumber --recursive --report import.json docs/decisions/\n"
         "  adrgen import --dry-run docs/decisions/0005-*.md",
     )
@@ -455,6 +454,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--recursive",
         action="store_true",
         help="read subfolders too (ADR trees; numbers may repeat across folders: use --renumber)",
+    )
+    importer.add_argument(
+        "--migrate",
+        action="store_true",
+        help="the ADRs are pages of the site: make the records their only copy (remove the "
+        "pages with git rm, redirect their URLs, point the nav and links at the decisions)",
+    )
+    importer.add_argument(
+        "-f",
+        "--config-file",
+        metavar="FILE",
+        help="the site's mkdocs.yml, for --migrate (default: mkdocs.yml in the root)",
     )
     importer.add_argument(
         "--report",

@@ -6,12 +6,13 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
 
 from adrgen.config import RendererConfig
-from tests.helpers import HAS_PLANTUML, HAS_PLANTUML_JAR, PLANTUML_JAR
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, HAS_PLANTUML, HAS_PLANTUML_JAR, PLANTUML_JAR
 
 # Property tests draw the same examples on every run, so CI can neither pass nor fail by
 # luck: `derandomize` seeds each test from its own source, and with no example database a
@@ -127,3 +128,23 @@ def docs_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.chdir(root)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     yield root
+
+
+@pytest.fixture(scope="session")
+def xdg_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One user cache per test session: the PlantUML version is asked once, not per test."""
+    return tmp_path_factory.mktemp("xdg-cache")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, driven by Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

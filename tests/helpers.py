@@ -40,6 +40,8 @@ options:
     name: Option A
     complexity: low
     time: 1 week
+    components:
+      - {id: api, kind: service, label: API}
 """
 
 

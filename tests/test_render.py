@@ -17,7 +17,7 @@ from tests.conftest import PlantumlUnderTest
 from tests.helpers import MINIMAL_RECORD, run_adrgen, write_record
 
 RECORD = (
-    MINIMAL_RECORD
+    MINIMAL_RECORD.split("    components:")[0]
     + """\
     components:
       - {id: web, kind: browser, label: Browser}

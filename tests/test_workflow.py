@@ -162,7 +162,7 @@ def test_a_new_team_adopts_adrgen(plantuml: PlantumlUnderTest, tmp_path: Path) -
         record.write_text(re.sub(r"(?m)^status: .*$", "status: someday", good))
         session.run("git", "add", "-A")
         session.run("pre-commit", "try-repo", str(REPO), "adrgen-validate", "--all-files", ok=False)
-        record.write_text(good.replace("Option A", "Option A, renamed"))
+        record.write_text(re.sub(r"(?m)^title: .*$", "title: Notification delivery, renamed", good))
         session.run("git", "add", "-A")
         session.run("pre-commit", "try-repo", str(REPO), "adrgen-check", "--all-files", ok=False)
         session.run("adrgen", "render")

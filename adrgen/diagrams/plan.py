@@ -199,14 +199,15 @@ def all_diagrams(
 ) -> list[DiagramSource]:
     """Every diagram of the repository, in a stable order.
 
-    A record that decides without options (Nygard's single decision) has nothing to compare,
-    so it gets no comparison diagram; it is in the decision graph like every record. With
+    A record that decides without options (Nygard's single decision), or whose options state
+    no components, has nothing to draw, so it gets no comparison diagram; it is in the
+    decision graph like every record. With
     a ``memo``, a comparison diagram is drawn again only when its record or a template
     changed (its text depends on nothing else).
     """
     if memo is None:
         sources: Sequence[DiagramSource] = [
-            comparison_diagram(d, env) for d in decisions if d.record.options
+            comparison_diagram(d, env) for d in decisions if d.has_comparison
         ]
     else:
         stamp = templates_stamp(env.loader.searchpath)  # type: ignore[union-attr]
@@ -217,7 +218,7 @@ def all_diagrams(
                 partial(comparison_diagram, d, env),
             )
             for d in decisions
-            if d.record.options
+            if d.has_comparison
         ]
     return [*sources, *decision_graphs(decisions, env)]
 

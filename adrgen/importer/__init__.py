@@ -31,9 +31,9 @@ from pathlib import Path
 from adrgen.authoring import record_file_name, schema_header, slugify
 from adrgen.config import Config
 from adrgen.errors import ImportFailed, Problem
-from adrgen.importer.dates import DateOrder, git_added_date
+from adrgen.importer.dates import DateOrder, git_added_dates
 from adrgen.importer.draft import Draft, LinkLine
-from adrgen.importer.links import Resolver, Target, short_label
+from adrgen.importer.links import Resolver, Target, retarget, short_label
 from adrgen.importer.mapping import map_document
 from adrgen.importer.options import option_id
 from adrgen.importer.read import UnreadableFile, read_document, read_text
@@ -204,16 +204,21 @@ def _resolve_dates(drafts: Sequence[Draft], setting: str) -> None:
                 f"{draft.date_reading.text!r} could be day/month or month/day; read as {reading} "
                 f"({draft.date.isoformat() if draft.date else '?'}): {order.reason}",
             )
-    for draft in drafts:
-        if draft.date is None:
-            added = git_added_date(draft.source)
-            if added is not None:
-                draft.date, draft.date_from = added, "git history"
-                draft.note(
-                    0,
-                    "date",
-                    f"no date in the source; {added.isoformat()} is the day git history added the file",
-                )
+    undated = [d for d in drafts if d.date is None and not d.date_unread]
+    found = git_added_dates([d.source for d in drafts], [d.source for d in undated])
+    for draft in undated:
+        if draft.source not in found:
+            continue
+        added = found[draft.source].date
+        if added is None:
+            draft.note(0, "date", f"no date in the source; {found[draft.source].why}")
+            continue
+        draft.date, draft.date_from = added, "git history"
+        draft.note(
+            0,
+            "date",
+            f"no date in the source; {added.isoformat()} is the day git history added the file",
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,6 +453,8 @@ def _link(drafts: list[Draft], existing: _Existing) -> None:
                 link_lines[-1].line,
                 f"links in '{heading}' that name no record of this import",
             )
+    # Links in the text follow too: to the records the ADRs became.
+    retarget(drafts, resolver, [(k.name, k.source) for k in existing.records])
 
 
 def _followed(drafts: list[Draft], draft: Draft, target: int | None, kind: LinkKind) -> bool:

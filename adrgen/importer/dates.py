@@ -5,7 +5,14 @@ slashed dates (``05/02/2018``, ``10/04/18``), month names in English and French
 (``Dec 19, 2022``, ``19 December 2022``, ``14 avril 2021``), and a month alone
 (``May 2025``, ``2018-11``), which is kept as a month: no day is invented. The first date in
 a value counts: ``2022-10-05 (Updated 2023-07-12)`` is 2022-10-05. An impossible date such
-as ``2023-13-10`` is not guessed at.
+as ``2023-13-10`` is not guessed at. A near miss that can mean one date only
+(``2025-11- 05``, ``2025–11–05``, ``20251105``) is read, with a warning naming what was
+written; a date-like value that cannot be read is reported, and no other date (the file
+name's, git history's) replaces a date the source states.
+
+The day git history added a file dates it only when that commit dates the ADR: not a bulk
+commit that added it with the other ADRs (a snapshot, a copy), nor where a shallow clone's
+history starts (:func:`git_added_dates`); renames are followed as git records them.
 
 A slashed date whose day and month could be swapped (``05/02/2018``) is resolved per folder
 by :class:`DateOrder`, from the other dates of that folder, the language of its records and
@@ -14,11 +21,13 @@ their spelling, and the report says how.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
 import subprocess
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +36,11 @@ from adrgen.records.format import MonthDate
 __all__ = [
     "DateOrder",
     "DateReading",
+    "GitAdded",
     "date_in_file_name",
+    "date_like",
     "git_added_date",
+    "git_added_dates",
     "read_date",
 ]
 
@@ -61,6 +73,20 @@ _DAY_FIRST = re.compile(
 )
 _MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH_NAME})\.?,?\s+(?P<year>\d{{4}})\b", re.IGNORECASE)
 _YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{2})\s*$")
+#: Near misses of a written date, read when they can mean one date only, with a warning
+#: naming what was written: an ISO date with blanks around its dashes or slashes, or with
+#: other dashes (``2025-11- 05``, ``2025 – 11 – 05``); a day.month.year date with blanks
+#: (``05. 11. 2025``); eight digits alone (``20251105``).
+_ISO_NEAR = re.compile(
+    r"(?<![\d.])(\d{4})[^\S\n]*[-/–—‐‑][^\S\n]*(\d{1,2})[^\S\n]*[-/–—‐‑][^\S\n]*(\d{1,2})(?![\d])"
+)
+_DOTTED_NEAR = re.compile(
+    r"(?<![\d.])(\d{1,2})[^\S\n]*\.[^\S\n]*(\d{1,2})[^\S\n]*\.[^\S\n]*(\d{4})(?!\d)"
+)
+_COMPACT = re.compile(r"^\s*((?:19|20)\d{2})(\d{2})(\d{2})\s*$")
+#: A value that looks like a date someone wrote (digits and a year, a month name), which
+#: is reported as unreadable when no date can be read from it.
+_DATE_LIKE = re.compile(rf"\d|\b(?:{_MONTH_NAME})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -79,6 +105,8 @@ class DateReading:
     ambiguous: bool = False
     swapped: dt.date | None = None
     problem: str = ""
+    #: A near miss read as a date (``2025-11- 05``): what the report says about it.
+    warning: str = ""
 
 
 def _year(text: str) -> int:
@@ -125,6 +153,7 @@ def read_date(text: str) -> DateReading | None:
         for match in pattern.finditer(text):
             month = _MONTHS[match["month"].lower().rstrip(".")]
             found.append(_make(match, int(match["year"]), month, int(match["day"])))
+    found.extend(_near_misses(text, found))
     if not found:
         for match in _MONTH_YEAR.finditer(text):
             month = _MONTHS[match["month"].lower().rstrip(".")]
@@ -139,6 +168,40 @@ def read_date(text: str) -> DateReading | None:
     # The first date written is the record's; overlapping forms: the longest.
     found.sort(key=lambda r: (r.start, -(r.end - r.start)))
     return found[0]
+
+
+def _near_misses(text: str, found: list[DateReading]) -> list[DateReading]:
+    """Dates written with a slip (:data:`_ISO_NEAR`), where no date was read already."""
+    near: list[DateReading] = []
+    matches = [(m, int(m[1]), int(m[2]), int(m[3])) for m in _ISO_NEAR.finditer(text)] + [
+        (m, int(m[3]), int(m[2]), int(m[1])) for m in _DOTTED_NEAR.finditer(text)
+    ]
+    whole = _COMPACT.match(text)
+    if whole:
+        matches.append((whole, int(whole[1]), int(whole[2]), int(whole[3])))
+    for match, year, month, day in matches:
+        start, end = match.span()
+        if any(r.start < end and start < r.end for r in found):
+            continue  # a date written as it should be (or overlapping one)
+        reading = _make(match, year, month, day)
+        if reading.value is None:
+            near.append(reading)
+            continue
+        near.append(
+            dataclasses.replace(
+                reading,
+                text=match[0].strip(),
+                warning=f"the date is written {match[0].strip()!r}; read as "
+                f"{reading.value.isoformat()}",
+            )
+        )
+    return near
+
+
+def date_like(text: str) -> bool:
+    """Whether ``text`` looks like a date someone wrote, readable or not (digits, or a
+    month's name): a date the source states, which no other date replaces."""
+    return bool(_DATE_LIKE.search(text))
 
 
 def _make(match: re.Match[str], year: int, month: int, day: int) -> DateReading:
@@ -202,18 +265,222 @@ def git_added_date(path: Path) -> dt.date | None:
     """The day the commit that added ``path`` was made (following renames), from git.
 
     ``None`` when the file is not in a git work tree, is not committed, or git is missing.
+    Whether that day dates the ADR is :func:`git_added_dates`' question.
+    """
+    added = _added(path)
+    return added[1] if added is not None else None
+
+
+def _added(path: Path) -> tuple[str, dt.date] | None:
+    """The commit that added ``path`` and its day, from git: the first commit with the file
+    at its path, or, where that commit renamed it, the one that added it under its old name.
+
+    Renames are those git finds in the commit itself (the old path gone, ``-M``), not what
+    ``git log --follow`` guesses: it takes a new ADR for a copy of an older one when both
+    are short and alike (the same template), and dates it by the older one.
     """
     folder = path.parent.resolve()
     if not _in_work_tree(folder):
         return None
-    out = _git(folder, "log", "--diff-filter=A", "--follow", "--format=%as", "--", path.name)
-    days = [line.strip() for line in (out or "").splitlines() if line.strip()]
-    if not days:
+    top = _toplevel(folder)
+    if top is None:
         return None
     try:
-        return dt.date.fromisoformat(days[-1])  # the earliest: the commit that added it
+        name = path.resolve().relative_to(top).as_posix()
     except ValueError:
         return None
+    since: str | None = None
+    for _hop in range(_RENAMES):
+        found = _first_add(top, name, since)
+        if found is None:
+            return None
+        commit, day = found
+        old = _renamed_from(top, commit, name)
+        if old is None:
+            return commit, day
+        name, since = old, f"{commit}^"
+    return None
+
+
+#: How many renames of one file are followed back.
+_RENAMES = 20
+
+
+def _first_add(top: Path, name: str, before: str | None) -> tuple[str, dt.date] | None:
+    """The earliest commit (up to ``before``) that added the file at ``name``."""
+    args = ["log", "--diff-filter=A", "--no-renames", "--format=%H %as"]
+    if before is not None:
+        args.append(before)
+    out = _git(top, *args, "--", f":(top,literal){name}")
+    found = [line.split() for line in (out or "").splitlines() if line.strip()]
+    if not found or len(found[-1]) != 2:
+        return None
+    commit, day = found[-1]
+    try:
+        return commit, dt.date.fromisoformat(day)
+    except ValueError:
+        return None
+
+
+def _renamed_from(top: Path, commit: str, name: str) -> str | None:
+    """The path ``commit`` renamed to ``name`` (git's rename detection in that commit), or
+    ``None`` when it added ``name`` afresh."""
+    out = _git(
+        top, "diff-tree", "--no-commit-id", "-r", "-M", "--name-status", "-z", "--root", commit
+    )
+    fields = (out or "").split("\0")
+    i = 0
+    while i < len(fields):
+        status = fields[i]
+        if status.startswith(("R", "C")) and i + 2 < len(fields):
+            if status.startswith("R") and fields[i + 2] == name:
+                return fields[i + 1]
+            i += 3
+        else:
+            i += 2
+    return None
+
+
+#: A commit that adds this many ADRs at once is a bulk commit (see :func:`_bulk`).
+BULK_ADRS = 5
+
+
+def _bulk(added: int, adrs: int) -> bool:
+    """Whether a commit that added ``added`` of ``adrs`` ADRs is a bulk commit: a snapshot,
+    a copy or a migration of the ADRs, whose day dates the copy, not the decisions. It
+    added all of them (two or more), half of them (three or more), or :data:`BULK_ADRS`."""
+    return (
+        (added >= 2 and added >= adrs) or (added >= 3 and 2 * added >= adrs) or added >= BULK_ADRS
+    )
+
+
+@dataclass(frozen=True)
+class GitAdded:
+    """What git history says of when a file was added: the day (when it dates the ADR),
+    or why it does not."""
+
+    date: dt.date | None
+    commit: str
+    why: str = ""
+
+
+def git_added_dates(run: Sequence[Path], undated: Sequence[Path]) -> dict[Path, GitAdded]:
+    """For each of ``undated`` in a git work tree, the day git history added it, when that
+    day dates the ADR; else why it does not.
+
+    It does not when the commit that added the file also added many of the other ADRs,
+    those of the run (``run``: every source imported) and the Markdown files beside it: a
+    bulk commit (:data:`BULK_ADRS`), as a snapshot or a copy makes; nor when the commit is
+    where a shallow clone's history starts, which git shows adding every file.
+    """
+    out: dict[Path, GitAdded] = {}
+    commits: dict[Path, tuple[str, dt.date]] = {}
+    for path in undated:
+        added = _added(path)
+        if added is not None:
+            commits[path] = added
+    if not commits:
+        return out
+    run_files = {p.resolve() for p in run}
+    by_commit: dict[str, set[Path]] = defaultdict(set)
+    for path, (commit, _day) in commits.items():
+        by_commit[commit].add(path.resolve())
+    added_by: dict[tuple[Path | None, str], set[Path]] = {}
+    beside: dict[Path, set[Path]] = {}
+    shallow: dict[Path | None, frozenset[str]] = {}
+    for path, (commit, day) in commits.items():
+        folder = path.parent.resolve()
+        top = _toplevel(folder)
+        if (top, commit) not in added_by:
+            added_by[top, commit] = _added_by(folder, top, commit)
+        if folder not in beside:
+            beside[folder] = _markdown_in(folder)
+        if top not in shallow:
+            shallow[top] = _shallow_commits(folder)
+        here = {p for p in run_files if top is not None and _inside(p, top)}
+        peers = here | {path.resolve()}
+        if not any(p.parent == folder and p != path.resolve() for p in here):
+            peers |= beside[folder]  # a file imported alone: the ADRs beside it count
+        added_with = (added_by[top, commit] | by_commit[commit]) & peers
+        added_with.add(path.resolve())
+        short = commit[:7]
+        if commit in shallow[top]:
+            why = (
+                f"the repository is a shallow clone whose history starts at commit {short} "
+                f"({day.isoformat()}), which git shows adding every file: that day dates the "
+                "clone, not the decision; date unknown"
+            )
+            out[path] = GitAdded(None, commit, why)
+        elif _bulk(len(added_with), len(peers)):
+            why = (
+                f"git history adds the file in commit {short} ({day.isoformat()}) together "
+                f"with {len(added_with) - 1} other ADR(s) of {len(peers)}: a bulk commit (a "
+                "snapshot or a copy) dates the copy, not the decision; date unknown"
+            )
+            out[path] = GitAdded(None, commit, why)
+        else:
+            out[path] = GitAdded(day, commit)
+    return out
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+@functools.lru_cache(maxsize=256)
+def _toplevel(folder: Path) -> Path | None:
+    top = (_git(folder, "rev-parse", "--show-toplevel") or "").strip()
+    return Path(top).resolve() if top else None
+
+
+#: Markdown files beside ADRs that are not ADRs (the log's index, its template).
+_NOT_ADRS = re.compile(r"^(?:readme|index|template|adr[-_]template|_?toc)$", re.IGNORECASE)
+
+
+def _markdown_in(folder: Path) -> set[Path]:
+    """The Markdown files in ``folder`` (not below it) but its README, index or template:
+    the ADRs beside a file."""
+    try:
+        return {
+            p.resolve()
+            for p in folder.iterdir()
+            if p.suffix.lower() in (".md", ".markdown")
+            and not _NOT_ADRS.match(p.stem)
+            and p.is_file()
+        }
+    except OSError:
+        return set()
+
+
+def _added_by(folder: Path, top: Path | None, commit: str) -> set[Path]:
+    """The files ``commit`` added (a root commit: every file it holds)."""
+    if top is None:
+        return set()
+    out = _git(
+        folder,
+        "diff-tree",
+        "--no-commit-id",
+        "--name-only",
+        "-r",
+        "-z",
+        "--root",
+        "--no-renames",
+        "--diff-filter=A",
+        commit,
+    )
+    return {(top / name).resolve() for name in (out or "").split("\0") if name}
+
+
+def _shallow_commits(folder: Path) -> frozenset[str]:
+    """The commits where a shallow clone's history is cut (none in a full clone)."""
+    if (_git(folder, "rev-parse", "--is-shallow-repository") or "").strip() != "true":
+        return frozenset()
+    where = (_git(folder, "rev-parse", "--git-path", "shallow") or "").strip()
+    try:
+        text = (folder / where).read_text(encoding="ascii") if where else ""
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 
 # ---------------------------------------------------------------------------------------------

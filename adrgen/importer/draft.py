@@ -102,6 +102,8 @@ class Draft:
     date_text: str = ""
     date_line: int = 0
     date_reading: DateReading | None = None
+    #: A date the source states that could not be read (as written): no date replaces it.
+    date_unread: str = ""
     people: dict[str, list[str]] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     context: list[str] = field(default_factory=list)

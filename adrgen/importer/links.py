@@ -12,19 +12,30 @@ reads as ``relates_to``). A link with no such words relates the records.
 ``superseded_by: [B]`` and B gets ``supersedes`` back (reported as added). A record is
 only marked superseded by what its own status says; when "B supersedes A" but A's own
 status is something else, the pair is kept as ``relates_to`` at both ends, and reported.
+
+:func:`retarget` then points the links in the records' text at the records the ADRs
+became (``[ADR 3](0003-use-x.md)`` → ``0003-use-x-for-y.md``, which the site turns into
+that record's page); a relative link to an ADR file that became no record is left as
+written and reported as a dangling link.
 """
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from adrgen.importer.read import Line
+from adrgen.importer.numbering import number_in_name
+from adrgen.importer.read import Line, href_of
 from adrgen.records.format import LinkKind
+
+if TYPE_CHECKING:
+    from adrgen.importer.draft import Draft
 
 __all__ = [
     "MENTION_DIGITS",
@@ -32,6 +43,8 @@ __all__ = [
     "mention_number",
     "references_in_line",
     "relation_before",
+    "retarget",
+    "rewrite_links",
     "short_label",
 ]
 
@@ -309,3 +322,256 @@ def _names(path: Path) -> list[str]:
     if path.stem.casefold() in ("index", "readme"):
         names = [path.parent.name.casefold()]
     return names
+
+
+# ---------------------------------------------------------------------------------------------
+# Links in the text: to the records the ADRs became
+
+
+def retarget(
+    drafts: Sequence[Draft], resolver: Resolver, records: Sequence[tuple[str, str]]
+) -> None:
+    """Point the Markdown links of every written draft's text that name an ADR of the run
+    at the record it became (``[ADR 3](0003-use-x.md)`` → ``0003-use-x-for-y.md``, the
+    name the site turns into that record's page, with the link's ``#anchor`` kept); a link
+    to an ADR imported before, at its record. A relative link to an ADR file that is
+    neither (not imported now, not a record already) is left as written and reported as a
+    dangling link.
+
+    ``records`` are the records already in the folder: (file name, the source they were
+    imported from, or ``""``).
+    """
+    for draft in drafts:
+        if not draft.skip_kind:
+            _retarget_draft(draft, drafts, resolver, records)
+
+
+def _retarget_draft(
+    draft: Draft, drafts: Sequence[Draft], resolver: Resolver, records: Sequence[tuple[str, str]]
+) -> None:
+    linked = {ref.href for ref in draft.references if ref.href}
+    if not linked:
+        return
+    found: dict[tuple[str, str], str | None] = {}
+
+    def new_target(destination: str, label: str) -> str | None:
+        key = (destination, label)
+        if key not in found:
+            found[key] = _record_target(destination, label, draft, drafts, resolver, records)
+        return found[key]
+
+    def markdown(text: str) -> str:
+        return rewrite_links(text, new_target, linked)
+
+    def plain(text: str) -> str:
+        return _rewrite_plain(text, new_target, linked)
+
+    draft.context = [markdown(t) for t in draft.context]
+    for kept in draft.kept:
+        kept.text = markdown(kept.text)
+    draft.decision = markdown(draft.decision)
+    draft.rationale = [markdown(t) for t in draft.rationale]
+    draft.consequence_notes = [markdown(t) for t in draft.consequence_notes]
+    draft.confirmation = [markdown(t) for t in draft.confirmation]
+    draft.drivers = [plain(t) for t in draft.drivers]
+    for items in (draft.good, draft.bad, draft.neutral):
+        items[:] = [plain(t) for t in items]
+    for option in draft.options:
+        option.summary = [markdown(t) for t in option.summary]
+        for items in (option.pros, option.cons, option.risks):
+            items[:] = [plain(t) for t in items]
+    checked: set[str] = set()
+    for ref in draft.references:
+        if ref.href is None or ref.href in checked:
+            continue
+        checked.add(ref.href)
+        if _dangling(ref, draft, drafts, resolver, records):
+            draft.note(
+                ref.line,
+                "links",
+                f"dangling link: {short_label(ref.label)!r} links to {ref.href}, an ADR "
+                "file that is neither part of this import nor a record already; left as "
+                "written",
+            )
+
+
+def _relative(destination: str) -> str | None:
+    """The path of a relative link (no scheme, host or leading ``/``), or ``None``."""
+    parts = urlsplit(destination.strip())
+    if parts.scheme or parts.netloc or destination.startswith(("/", "#")) or not parts.path:
+        return None
+    return unquote(parts.path)
+
+
+def _label_number(label: str) -> int | None:
+    return next(
+        (n for n in (mention_number(m["n"]) for m in MENTION.finditer(label)) if n is not None),
+        None,
+    )
+
+
+def _record_target(
+    destination: str,
+    label: str,
+    draft: Draft,
+    drafts: Sequence[Draft],
+    resolver: Resolver,
+    records: Sequence[tuple[str, str]],
+) -> str | None:
+    """The link target a record's text uses for what ``destination`` names (its page:
+    ``NNNN-slug.md``, as the site rewrites it), or ``None`` to leave it as written."""
+    href = href_of(destination)
+    path = _relative(href)
+    if path is None:
+        return None
+    fragment = urlsplit(href).fragment
+    anchor = f"#{fragment}" if fragment else ""
+    ref = Reference("relates_to", 0, "", label, href=href, number=_label_number(label))
+    target = resolver.resolve(ref, draft.source)
+    if target is not None:
+        other = drafts[target.key]
+        if other.output is None or other.skip_kind not in ("", "imported before"):
+            return None
+        return f"{other.output.stem}.md{anchor}"
+    known = _known_record(draft.source.parent / path, records)
+    return f"{PurePosixPath(known).stem}.md{anchor}" if known else None
+
+
+def _known_record(path: Path, records: Sequence[tuple[str, str]]) -> str | None:
+    """The record already in the folder that the ADR file at ``path`` became."""
+    parts = path.resolve().parts
+    for name, source in records:
+        tail = PurePosixPath(source).parts if source else ()
+        if tail and len(tail) <= len(parts) and parts[-len(tail) :] == tail:
+            return name
+    return None
+
+
+def _dangling(
+    ref: Reference,
+    draft: Draft,
+    drafts: Sequence[Draft],
+    resolver: Resolver,
+    records: Sequence[tuple[str, str]],
+) -> bool:
+    """Whether ``ref`` is a relative link to an ADR file that is neither a source of the
+    run nor a record in the folder (by the source it came from, or by its name)."""
+    path = _relative(ref.href or "")
+    if path is None or not path.casefold().endswith((".md", ".markdown")):
+        return False
+    if resolver.resolve(ref, draft.source) is not None:
+        return False
+    local = (draft.source.parent / path).resolve()
+    if _known_record(local, records) or any(
+        PurePosixPath(name).stem == local.stem for name, _ in records
+    ):
+        return False
+    folders = {d.source.parent.resolve() for d in drafts}
+    adr_like = number_in_name(local) is not None or bool(_DECISIONS_PATH.search(path.casefold()))
+    return adr_like or (local.parent in folders and not local.exists())
+
+
+#: Inline links and images ``[text](destination "title")``, with the label and where the
+#: destination is; reference definitions ``[label]: destination``.
+_INLINE_LINK = re.compile(
+    r"(?P<bang>!?)\[(?P<label>(?:[^\[\]\\\n]|\\.|\[(?:[^\[\]\\\n]|\\.)*\])*)\]\([ \t]*"
+    r"(?P<dest><[^<>\n]*>|[^\s()<>]+(?:\([^\s()<>]*\)[^\s()<>]*)*)"
+)
+_DEFINITION = re.compile(
+    r"^ {0,3}\[(?P<label>(?:[^\[\]\\\n]|\\.)+)\]:[ \t]*(?P<dest><[^<>\n]*>|\S+)", re.MULTILINE
+)
+_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
+_TICKS = re.compile(r"`+")
+
+
+def rewrite_links(
+    text: str, new_target: Callable[[str, str], str | None], linked: set[str] | None = None
+) -> str:
+    """``text`` (Markdown) with the destinations of its links (not images, nor anything in
+    code) replaced where ``new_target(destination, label)`` gives one; with ``linked``,
+    only destinations that are among those hrefs (as markdown-it reads them)."""
+    if "](" not in text and "]:" not in text:
+        return text
+    code = _code_spans(text)
+    edits: list[tuple[int, int, str]] = []
+    for pattern in (_INLINE_LINK, _DEFINITION):
+        for match in pattern.finditer(text):
+            if pattern is _INLINE_LINK and match["bang"]:
+                continue
+            start, end = match.span("dest")
+            if _inside(code, match.start()):
+                continue
+            destination = match["dest"]
+            if linked is not None and href_of(destination) not in linked:
+                continue
+            target = new_target(destination, match["label"])
+            if target is not None:
+                edits.append((start, end, target))
+    for start, end, target in sorted(edits, reverse=True):
+        text = text[:start] + target + text[end:]
+    return text
+
+
+_PLAIN_LINK = re.compile(r"(?<=\S) \((?P<dest>[^()\s]+)\)")
+
+
+def _rewrite_plain(
+    text: str, new_target: Callable[[str, str], str | None], linked: set[str]
+) -> str:
+    """A plain-text item's ``text (destination)`` (as :func:`~adrgen.importer.options.item_text`
+    writes a link) with the destination rewritten like a Markdown link's."""
+    if " (" not in text:
+        return text
+
+    def replace(match: re.Match[str]) -> str:
+        destination = match["dest"]
+        if destination not in linked:
+            return match[0]
+        before = text[: match.start()]
+        label = before.rsplit(";", 1)[-1]
+        target = new_target(destination, label)
+        return f" ({target})" if target is not None else match[0]
+
+    return _PLAIN_LINK.sub(replace, text)
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds code: fenced blocks, and code spans (a run of backticks to the
+    next run of the same length), found in one pass each."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    fence: str | None = None
+    fence_start = 0
+    for line in text.split("\n"):
+        opened = _FENCE.match(line)
+        if fence is None and opened:
+            fence, fence_start = opened["fence"], offset
+        elif fence is not None and line.strip().startswith(fence[0] * len(fence)):
+            spans.append((fence_start, offset + len(line)))
+            fence = None
+        offset += len(line) + 1
+    if fence is not None:
+        spans.append((fence_start, len(text)))
+    runs = [(m.start(), m.end()) for m in _TICKS.finditer(text) if not _inside(spans, m.start())]
+    following: dict[int, int] = {}
+    next_same: list[int | None] = [None] * len(runs)
+    for i in range(len(runs) - 1, -1, -1):
+        length = runs[i][1] - runs[i][0]
+        next_same[i] = following.get(length)
+        following[length] = i
+    i = 0
+    inline: list[tuple[int, int]] = []
+    while i < len(runs):
+        j = next_same[i]
+        if j is None:
+            i += 1
+            continue
+        inline.append((runs[i][0], runs[j][1]))
+        i = j + 1
+    return sorted(spans + inline)
+
+
+def _inside(spans: Sequence[tuple[int, int]], index: int) -> bool:
+    """Whether ``index`` falls in one of ``spans`` (sorted, not overlapping)."""
+    at = bisect.bisect_right(spans, index, key=lambda span: span[0]) - 1
+    return at >= 0 and spans[at][0] <= index < spans[at][1]

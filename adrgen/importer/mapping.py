@@ -20,13 +20,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from adrgen.importer.dates import DateReading, date_in_file_name, only_date, read_date
+from adrgen.importer.dates import (
+    DateReading,
+    date_in_file_name,
+    date_like,
+    only_date,
+    read_date,
+)
 from adrgen.importer.draft import META_LINE, Draft, LinkLine, clean_markdown, layout_only
 from adrgen.importer.links import Reference, references_in_line
 from adrgen.importer.numbering import number_in_name, split_title, title_from_name
-from adrgen.importer.options import OptionsReader, item_text, plain_text
+from adrgen.importer.options import OptionsReader, item_text, option_id, plain_text
 from adrgen.importer.read import Block, Document, Line, Section, parse_inline
-from adrgen.importer.sections import SectionTable, metadata_part, normalise
+from adrgen.importer.sections import (
+    PROPOSAL_NAMES,
+    SectionTable,
+    after_name,
+    metadata_part,
+    normalise,
+)
 from adrgen.importer.statuses import StatusReading, read_status_line, read_status_text
 from adrgen.records.format import LinkKind, RecordRules
 
@@ -61,6 +73,10 @@ SITE_KEYS = frozenset(
 )
 
 
+#: "[Superseded by [ADR-0040](…)] Title": a status written into the title.
+_STATUS_PREFIX = re.compile(r"^\[(?P<status>[^\]]*(?:\][^\]]*)?)\]\s+(?P<rest>.+)$", re.DOTALL)
+
+
 @dataclass
 class _Candidate:
     rank: int
@@ -77,6 +93,10 @@ class _Mapper(OptionsReader):
     seen: set[str] = field(default_factory=set)
     order: list[tuple[int, str, Any]] = field(default_factory=list)
     preamble_text: list[str] = field(default_factory=list)
+    #: Dates the source states that could not be read: (line, as written).
+    unread_dates: list[tuple[int, str]] = field(default_factory=list)
+    #: Every section named like a decision or a proposal, with what follows its name.
+    decision_sections: list[tuple[Section, str]] = field(default_factory=list)
 
     def run(self) -> Draft:
         self._title()
@@ -84,6 +104,7 @@ class _Mapper(OptionsReader):
         self._preamble()
         for section in self.doc.sections:
             self._section(section)
+        self._settle_decision()
         self._references()
         self._settle_status()
         self._settle_date()
@@ -95,6 +116,11 @@ class _Mapper(OptionsReader):
             self._consequences(section)
         self._context()
         self.draft.format = self._format()
+        taken: set[str] = set()
+        suffixes: dict[str, int] = {}
+        for option in self.draft.options:  # as the import names them (the same ids)
+            option.id = option_id(option.name, taken, suffixes)
+        self.link_decision_options()
         return self.draft
 
     def _title(self) -> None:
@@ -103,11 +129,10 @@ class _Mapper(OptionsReader):
         heading = doc.h1
         raw_title = ""
         if heading is not None:
-            raw_title, draft.title_from, draft.title_line = heading.name, "h1", heading.number
+            # The title's Markdown as written (code, emphasis, spacing): the page renders it.
+            raw_title, draft.title_from, draft.title_line = heading.raw, "h1", heading.number
             # "[Superseded by [ADR-0040](…)] Title": a status written into the title.
-            prefix = re.match(
-                r"^\[(?P<status>[^\]]*(?:\][^\]]*)?)\]\s+(?P<rest>.+)$", heading.plain
-            )
+            prefix = _STATUS_PREFIX.match(heading.plain)
             if prefix:
                 reading = read_status_text(
                     prefix["status"],
@@ -125,11 +150,12 @@ class _Mapper(OptionsReader):
                     )
                     draft.references.extend(refs)
                     self._keep_unlinkable(refs, "Title", heading)
-                    raw_title = prefix["rest"]
+                    written = _STATUS_PREFIX.match(heading.raw)
+                    raw_title = written["rest"] if written else prefix["rest"]
         front = doc.front or {}
         if not raw_title and isinstance(front.get("title"), (str, int, float)):
             raw_title, draft.title_from, draft.title_line = str(front["title"]), "front matter", 2
-        parts = split_title(raw_title)
+        parts = split_title(raw_title, doc.path)
         draft.title = parts.title
         if not draft.title:
             draft.title, draft.title_from = title_from_name(doc.path), "file name"
@@ -179,6 +205,8 @@ class _Mapper(OptionsReader):
                 if reading_date is not None and reading_date.value is not None:
                     self.dates.append(_Candidate(1, "front matter", line, reading_date, str(value)))
                     continue
+                if isinstance(value, (str, int, float)):
+                    self._unreadable_date(str(value), line, reading_date)
             elif part in ("decision_makers", "consulted", "informed") and _people(value):
                 draft.people.setdefault(part, []).extend(_people(value))
                 continue
@@ -249,10 +277,9 @@ class _Mapper(OptionsReader):
             return True
         if part == "date":
             reading_date = read_date(value_line.plain)
-            if reading_date is None:
-                return False
-            if reading_date.value is None:
-                self.draft.note(line.number, "date", f"{reading_date.problem}; not guessed at")
+            if reading_date is None or reading_date.value is None:
+                # Kept as text where it stands, and reported; no other date replaces it.
+                self._unreadable_date(value_line.plain, line.number, reading_date)
                 return False
             self.dates.append(
                 _Candidate(
@@ -443,14 +470,7 @@ class _Mapper(OptionsReader):
         elif part == "pros_and_cons":
             self.pros_cons.append(section)
         elif part == "decision":
-            if self.decisions:
-                self._keep_section(
-                    section,
-                    self.markdown(section.blocks, section.children, level=4),
-                    "a second decision section '{t}'",
-                )
-            else:
-                self.decisions.append((section, suffix))
+            self.decision_sections.append((section, suffix))
         elif part in ("consequences", "good_consequences", "bad_consequences"):
             self.consequences.append(section)
         elif part == "confirmation":
@@ -484,6 +504,46 @@ class _Mapper(OptionsReader):
                     self._tags(line.plain, line.number)
         else:  # pragma: no cover - every part is handled above
             self.unknown.append(section)
+
+    def _settle_decision(self) -> None:
+        """The record's decision: the first section named like a decision ("Decision",
+        "Decision Outcome", "Décision"), whatever stands around it; a proposal ("Proposal",
+        "Proposed solution", "Recommendation") only when there is none. Another proposal
+        is context, under its heading; another decision is kept in context and reported."""
+        found = self.decision_sections
+        decided = [s for s in found if not self._proposal(s[0])]
+        chosen = (decided or found)[:1]
+        self.decisions[:] = chosen
+        for section, _suffix in found:
+            if any(section is first for first, _ in chosen):
+                continue
+            if self._proposal(section) and decided:
+                text = self.markdown(section.blocks, section.children, level=4)
+                if text:
+                    self.order.append(
+                        (section.line, "context", (section.heading.raw.strip(), text))
+                    )
+                    self.draft.note(
+                        section.line,
+                        "context",
+                        f"section '{section.heading.plain}' is a proposal and the record has "
+                        f"a decision ('{chosen[0][0].heading.plain}'): kept in context "
+                        "under its heading",
+                    )
+                continue
+            self._keep_section(
+                section,
+                self.markdown(section.blocks, section.children, level=4),
+                "a second decision section '{t}'",
+            )
+
+    def _proposal(self, section: Section) -> bool:
+        """Whether a decision section is named as a proposal, not as the decision."""
+        key = normalise(section.heading.plain)
+        return any(
+            key == name or (key.startswith(name) and after_name(key, len(name)))
+            for name in PROPOSAL_NAMES
+        )
 
     def _list_part(self, section: Section, target: list[str], name: str) -> None:
         rest: list[Block] = []
@@ -552,6 +612,10 @@ class _Mapper(OptionsReader):
                     found = True
                     if only_date(block.plain):
                         continue
+                elif len(block.plain) <= 80:
+                    before = len(self.unread_dates)
+                    self._unreadable_date(block.plain, block.start, reading)
+                    found = len(self.unread_dates) > before
             rest.append(block)
         self._keep_section(
             section, self.markdown(rest, section.children, level=4), "text in '{t}' beside the date"
@@ -625,6 +689,25 @@ class _Mapper(OptionsReader):
                 + ", ".join(repr(o) for o in sorted(others)),
             )
 
+    def _unreadable_date(self, text: str, line: int, reading: DateReading | None) -> None:
+        """A date the source states that cannot be read: reported, never replaced (not by
+        the file name's date, nor by git history's)."""
+        text = text.strip()
+        if not text or not date_like(text):
+            return
+        self.unread_dates.append((line, text))
+        why = (
+            reading.problem
+            if reading is not None and reading.problem
+            else f"{text!r} is not a date"
+        )
+        self.draft.note(
+            line,
+            "date",
+            f"the date is written {text!r}, which cannot be read as a date ({why}); not "
+            "guessed at, and no other date replaces it: date unknown",
+        )
+
     def _settle_date(self) -> None:
         draft = self.draft
         if self.dates:
@@ -633,6 +716,12 @@ class _Mapper(OptionsReader):
             draft.date, draft.date_reading = reading.value, reading
             draft.date_from = "front matter" if best.source == "front matter" else "text"
             draft.date_text, draft.date_line = best.text, best.line
+            if reading.warning:
+                draft.note(best.line, "date", reading.warning)
+            return
+        if self.unread_dates:
+            draft.date_line, draft.date_text = self.unread_dates[0]
+            draft.date_unread = draft.date_text
             return
         stem = self.doc.path.stem if self.doc.path.suffix else self.doc.path.name
         if stem.casefold() in ("index", "readme"):

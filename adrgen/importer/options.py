@@ -3,11 +3,14 @@
 Options come from a list (``* Option``, ``**Name**: description``, ``[Name](url)``), a
 table (a row per option; an Effort or Complexity column gives estimates), ``**Option 1:**``
 paragraphs, or headings ("### Token bucket in Redis"). Pros and cons are the "Good,
-because" / "Bad, because" arguments (and French), or lists under "Pros" / "Cons". The
-chosen option is the one "Chosen option:" names (quoted, bold, in backticks, on the next
-line), else the one the Decision's first sentence names (by all its words, or "option 2"),
-else one marked "[SELECTED]". An estimate is kept only when the source states one for the
-option; a choice that matches no option is kept as the decision's text.
+because" / "Bad, because" arguments (and French), or lists under "Pros" / "Cons", kept
+as written (case, spacing, code). The chosen option is the one whose name "Chosen option:"
+gives (quoted, bold, in backticks, on the next line), else the one option the Decision's
+first sentence names (by all its words, or "option 2"), else one marked "[SELECTED]". A
+choice that is not one option's name ("ttyd and Kubernetes Service", "ttyd behind a proxy")
+is never cut to one option: no option is chosen, the outcome is kept as written in the
+decision, with the options it names linked to their sections (``#option-<id>``), and the
+report says so. An estimate is kept only when the source states one for the option.
 """
 
 from __future__ import annotations
@@ -18,13 +21,23 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from markdown_it.token import Token
+
 from adrgen.authoring import slugify
 from adrgen.importer.draft import META_LINE, DocumentReader, OptionDraft, clean_markdown
 from adrgen.importer.read import Block, Item, Line, Section, inline_text, parse_inline
 from adrgen.importer.sections import SectionTable, normalise
 from adrgen.records.quantities import TimeEstimate
 
-__all__ = ["OptionsReader", "match_option", "option_id", "option_in_sentence", "option_name"]
+__all__ = [
+    "OptionsReader",
+    "link_option_names",
+    "match_option",
+    "option_id",
+    "option_name",
+    "options_in_sentence",
+    "options_named",
+]
 
 _ESTIMATE_KEYS = ("effort", "estimate", "estimated effort", "time", "time estimate", "duration")
 _COMPLEXITY_KEYS = ("complexity",)
@@ -164,22 +177,112 @@ def match_option(name: str, options: Sequence[OptionDraft]) -> int | None:
     return None
 
 
-def option_in_sentence(sentence: str, options: Sequence[OptionDraft]) -> int | None:
-    """The one option a decision's first sentence names, by all of its words."""
+def options_in_sentence(sentence: str, options: Sequence[OptionDraft]) -> list[int]:
+    """The options a decision's first sentence names, each by all of its words, in the
+    order the sentence names them; an option whose words are all another named option's
+    ("Redis" beside "Redis Cluster") is that other one."""
     first: dict[str, int] = {}
     for position, word in enumerate(_words(sentence)):
         first.setdefault(word, position)
-    found = []
+    found: list[tuple[int, int, frozenset[str]]] = []
     for i, option in enumerate(options):
-        words = _words(option.name)
+        words = frozenset(_words(option.name))
         if words and all(w in first for w in words):
-            found.append((min(first[w] for w in words), -len(words), i))
-    if not found:
+            found.append((min(first[w] for w in words), i, words))
+    named = [
+        (at, i)
+        for at, i, words in found
+        if not any(words < other for _, j, other in found if j != i)
+    ]
+    return [i for _, i in sorted(named)]
+
+
+#: A phrase longer than this is compared with the options' names only as a whole.
+_NAMED_TEXT = 2_000
+
+
+def options_named(text: str, options: Sequence[OptionDraft]) -> list[int]:
+    """The options whose names a phrase contains (as whole words, compared as names are),
+    in the order the phrase names them; a name inside a longer named one ("Redis" in
+    "Redis Cluster") is not named on its own."""
+    hay = _key(text)
+    if not hay or len(hay) > _NAMED_TEXT or len(options) * len(hay) > MATCH_BUDGET * 10:
+        return []
+    order = sorted(range(len(options)), key=lambda i: -len(_key(options[i].name)))
+    spans: list[tuple[int, int]] = []
+    named: list[tuple[int, int]] = []
+    for i in order:
+        name = _key(options[i].name)
+        if not name:
+            continue
+        at = hay.find(name)
+        while at >= 0:
+            end = at + len(name)
+            if (
+                _edge(hay, at)
+                and _edge(hay, end)
+                and not any(s <= at and end <= e for s, e in spans)
+            ):
+                spans.append((at, end))
+                named.append((at, i))
+                break
+            at = hay.find(name, at + 1)
+    return [i for _, i in sorted(named)]
+
+
+def _edge(text: str, index: int) -> bool:
+    """Whether a name may start or end at ``index``: not inside a word."""
+    return not (0 < index < len(text) and _is_word(text[index - 1]) and _is_word(text[index]))
+
+
+def link_option_names(text: str, options: Sequence[OptionDraft]) -> str:
+    """``text`` (Markdown, as written) with the first mention of each option's name made a
+    link to the option's section (``[ttyd](#option-ttyd)``); a name not found as written,
+    or only inside code, a link or another name, stays as it is."""
+    code, taken = _protected(text)
+    edits: list[tuple[int, int, str]] = []
+    for option in sorted(options, key=lambda o: -len(o.name)):
+        pattern = _name_pattern(option.name)
+        if pattern is None:
+            continue
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(s < end and start < e for s, e in taken) or any(
+                s < end and start < e and not (start <= s and e <= end) for s, e in code
+            ):
+                continue  # inside a link or a name linked already; inside code
+            edits.append((start, end, f"[{match[0]}](#option-{option.id})"))
+            taken.append((start, end))
+            break
+    for start, end, link in sorted(edits, reverse=True):
+        text = text[:start] + link + text[end:]
+    return text
+
+
+def _name_pattern(name: str) -> re.Pattern[str] | None:
+    """An option's name as it may stand in running text: any case, any blanks between its
+    words, not inside a word."""
+    words = name.split()
+    if not words:
         return None
-    found.sort()
-    if len(found) > 1 and found[0][:2] == found[1][:2]:
-        return None
-    return found[0][2]
+    body = r"\s+".join(re.escape(w) for w in words)
+    before = r"(?<![\w])" if _is_word(name[0]) else ""
+    after = r"(?![\w])" if _is_word(name[-1]) else ""
+    return re.compile(before + body + after, re.IGNORECASE)
+
+
+#: Code spans, and links (inline, reference or automatic) in Markdown: no option name is
+#: linked inside them (a name written as code is linked whole).
+_CODE_SPAN = re.compile(r"(?P<ticks>`+)[^`].*?(?P=ticks)", re.DOTALL)
+_LINKED = re.compile(r"!?\[[^\[\]\n]*\](?:\([^()\n]*\)|\[[^\[\]\n]*\])|<[a-zA-Z][^<>\s]*>")
+
+
+def _protected(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    code = [m.span() for m in _CODE_SPAN.finditer(text)]
+    links = [
+        m.span() for m in _LINKED.finditer(text) if not any(s <= m.start() < e for s, e in code)
+    ]
+    return code, links
 
 
 def option_id(name: str, taken: set[str], suffixes: dict[str, int] | None = None) -> str:
@@ -227,6 +330,9 @@ class OptionsReader(DocumentReader):
     decisions: list[tuple[Section, str]] = field(default_factory=list)
     consequences: list[Section] = field(default_factory=list)
     unknown: list[Section] = field(default_factory=list)
+    #: Text kept in the decision (as written) and the options it names, to be linked once
+    #: the options have their ids (:meth:`link_decision_options`).
+    decision_links: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
     #: Comparisons of a name with every option (:func:`match_option`) cost one per option;
     #: a document gets this many. Then names are matched exactly only, through an index, so
     #: that thousands of options and headings do not compare each with each.
@@ -448,10 +554,10 @@ class OptionsReader(DocumentReader):
                 text: list[str] = []
                 for line in block.lines:
                     label = self._argument_label(line.plain)
-                    if label is not None and not _argument(line.plain, self.table):
+                    found = _argument(_inline_as_written(line.tokens).strip(), self.table)
+                    if label is not None and not found:
                         mode = label
                         continue
-                    found = _argument(line.plain, self.table)
                     if found is not None:
                         self._add_argument(option, found[0], found[1], line.raw)
                         continue
@@ -556,7 +662,9 @@ class OptionsReader(DocumentReader):
         for row in block.rows:
             for kind, cell in zip(kinds, row, strict=False):
                 if kind is not None and cell.plain:
-                    self._add_argument(option, kind, cell.plain, cell.raw)
+                    self._add_argument(
+                        option, kind, _inline_as_written(cell.tokens).strip(), cell.raw
+                    )
 
     def _estimate(self, option: OptionDraft, key: str, value: str) -> bool:
         """An effort or complexity the source states for this option: kept when it fits."""
@@ -581,8 +689,16 @@ class OptionsReader(DocumentReader):
         blocks = [b for b in section.blocks if b.kind != "comment"]
         if suffix and draft.options:
             # "## Proposal: fixed-window counters" over "## Alternatives": the proposal is an
-            # option too, and the one the record puts forward.
-            index = self._match(suffix, section.line)
+            # option too, and the one the record puts forward. A heading that names options
+            # without being one of them ("Decision: X and Y") is kept as written.
+            index = self._exact_option(suffix)
+            named = [] if index is not None else options_named(suffix, draft.options)
+            if named:
+                self._not_one_option(section.line, f"the heading {suffix!r}", named)
+                body = self.markdown(blocks, self._outcome_children(section))
+                draft.decision = clean_markdown(suffix + "\n\n" + body)
+                self.decision_links.append((suffix, tuple(named)))
+                return
             if index is None:
                 self._insert_first(OptionDraft(suffix, section.line))
                 index = 0
@@ -599,15 +715,9 @@ class OptionsReader(DocumentReader):
         children = self._outcome_children(section)
         if chosen_at is not None and found is not None:
             name, tail, used, lines_used = found
-            index = self._match(name, blocks[chosen_at].start)
+            index = self._exact_option(name)
             if index is not None:
                 draft.chosen = index
-                if _key(name) != _key(draft.options[index].name):
-                    draft.note(
-                        blocks[chosen_at].start,
-                        "outcome.chosen",
-                        f"'Chosen option: {name}' taken to mean '{draft.options[index].name}'",
-                    )
                 rest = [b for i, b in enumerate(blocks) if not chosen_at <= i < chosen_at + used]
                 first = blocks[chosen_at]
                 extra = (
@@ -615,19 +725,28 @@ class OptionsReader(DocumentReader):
                     if first.kind == "paragraph" and used == 1
                     else []
                 )
-                rationale = clean_markdown("\n".join([_capitalise(tail), *extra]))
+                rationale = clean_markdown("\n".join([tail, *extra]))
                 if rationale:
                     draft.rationale.append(self.with_references(rationale))
                 text = self.markdown(rest, children)
                 if text:
                     draft.rationale.append(text)
                 return
-            draft.note(
-                blocks[chosen_at].start,
-                "outcome.chosen",
-                f"chosen option {name!r} is not among the considered options; the outcome is kept as written in outcome.decision",
-            )
+            # A choice that is not one option's name is kept whole, as written: never cut
+            # to the one option it starts with, never guessed at.
+            named = options_named(name, draft.options) if draft.options else []
+            if named:
+                self._not_one_option(blocks[chosen_at].start, f"chosen option {name!r}", named)
+            else:
+                draft.note(
+                    blocks[chosen_at].start,
+                    "outcome.chosen",
+                    f"chosen option {name!r} is not among the considered options; the outcome "
+                    "is kept as written in outcome.decision",
+                )
             draft.decision = self.markdown(blocks, children)
+            for block in blocks[chosen_at : chosen_at + used]:
+                self.decision_links.append((block.raw, tuple(named)))
             return
         if draft.options:
             first_text = next((b for b in blocks if b.kind in ("paragraph", "list")), None)
@@ -639,8 +758,10 @@ class OptionsReader(DocumentReader):
                 )
                 sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z])", sentence)[0]
                 index = _option_by_number(sentence, draft.options)
+                named = []
                 if index is None:
-                    index = option_in_sentence(sentence, draft.options)
+                    named = options_in_sentence(sentence, draft.options)
+                    index = named[0] if len(named) == 1 else None
                 if index is not None:
                     draft.chosen = index
                     draft.note(
@@ -648,7 +769,41 @@ class OptionsReader(DocumentReader):
                         "outcome.chosen",
                         f"the decision names '{draft.options[index].name}'; read as the chosen option",
                     )
+                elif len(named) > 1:
+                    self._not_one_option(first_text.start, "the decision's first sentence", named)
+                    self.decision_links.append((first_text.raw, tuple(named)))
         draft.decision = self.markdown(blocks, children)
+
+    def _exact_option(self, name: str) -> int | None:
+        """The one option whose name ``name`` is (compared as names are: no case, quotes,
+        emphasis or "Option 2:" label), or ``None``."""
+        wanted = _key(name)
+        hits = [i for i, o in enumerate(self.draft.options) if wanted and _key(o.name) == wanted]
+        return hits[0] if len(hits) == 1 else None
+
+    def _not_one_option(self, line: int, what: str, named: Sequence[int]) -> None:
+        names = ", ".join(repr(self.draft.options[i].name) for i in named)
+        if len(named) > 1:
+            said = f"{what} names {len(named)} options ({names}), not one"
+        else:
+            said = f"{what} names the option {names} and says more than its name"
+        self.draft.note(
+            line,
+            "outcome.chosen",
+            f"{said}: no option is read as chosen; the outcome is kept as written in "
+            "outcome.decision, with the options it names linked",
+        )
+
+    def link_decision_options(self) -> None:
+        """Write the options a kept choice names as links to their sections on the page
+        (``#option-<id>``: the anchors the decision page gives options); the ids are final."""
+        draft = self.draft
+        for text, named in self.decision_links:
+            at = draft.decision.find(text)
+            if at < 0 or not named:
+                continue
+            linked = link_option_names(text, [draft.options[i] for i in named])
+            draft.decision = draft.decision[:at] + linked + draft.decision[at + len(text) :]
 
     def _outcome_children(self, section: Section) -> list[Section]:
         """Sub-sections of the decision that are parts of their own (consequences…) are read
@@ -791,18 +946,34 @@ def _argument(text: str, table: SectionTable) -> tuple[str, str] | None:
 
 
 def item_text(item: Item, *, children: bool = True) -> str:
-    """A list item as one line of plain text; links keep their URL when it says more."""
-    parts = []
-    for segment, link in item.line.segments():
-        if link is None or not link.href or link.href == link.text or link.href.startswith("#"):
-            parts.append(segment)
-        else:
-            parts.append(f"{segment} ({link.href})")
-    text = re.sub(r"\s+", " ", "".join(parts)).strip()
-    text = re.sub(r"\s+([,.;:])", r"\1", text)
+    """A list item as one line of text, as written: code spans keep their backticks, a link
+    keeps its URL after its text when the URL says more (``text (url)``), emphasis and HTML
+    tags go and line breaks are spaces; case and spacing stay the source's."""
+    text = _inline_as_written(item.line.tokens).strip()
     if children and item.children:
         text = "; ".join([text, *(item_text(c) for c in item.children)])
     return text
+
+
+def _inline_as_written(tokens: Sequence[Token]) -> str:
+    out: list[str] = []
+    links: list[tuple[str, int]] = []  # each open link's href, and where its text starts
+    for token in tokens:
+        if token.type == "text":
+            out.append(token.content)
+        elif token.type == "code_inline":
+            out.append(f"{token.markup}{token.content}{token.markup}")
+        elif token.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif token.type == "image":
+            out.append(token.content)
+        elif token.type == "link_open":
+            links.append((str(token.attrs.get("href", "")), len(out)))
+        elif token.type == "link_close" and links:
+            href, start = links.pop()
+            if href and href != "".join(out[start:]) and not href.startswith("#"):
+                out.append(f" ({href})")
+    return "".join(out)
 
 
 def _item_markdown(item: Item) -> str:
@@ -978,7 +1149,3 @@ def _summary(html: str) -> str | None:
 
 
 _AFTER_QUOTE = re.compile(r"\s*(?:$|[,.;:]|because\b|car\b|parce\b|\()", re.IGNORECASE)
-
-
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:] if text[:1].islower() else text

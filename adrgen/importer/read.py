@@ -14,6 +14,7 @@ final newline or lines of blanks reads like any other.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ __all__ = [
     "Line",
     "Section",
     "UnreadableFile",
+    "href_of",
     "inline_text",
     "parse_inline",
     "read_document",
@@ -175,6 +177,15 @@ def inline_text(tokens: Sequence[Token], *, code: bool = False) -> str:
         elif token.type == "image":
             out.append(token.content)
     return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+@functools.lru_cache(maxsize=4096)
+def href_of(destination: str) -> str:
+    """A link destination as written (``<0002 x.md>``, ``a&amp;b.md``) as markdown-it gives
+    it in its tokens (``0002%20x.md``, ``a&b.md``)."""
+    if destination.startswith("<") and destination.endswith(">"):
+        destination = destination[1:-1]
+    return str(_MD.normalizeLink(unescapeAll(destination)))
 
 
 def parse_inline(text: str, references: dict[str, Any] | None = None) -> list[Token]:

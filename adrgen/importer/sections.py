@@ -14,7 +14,8 @@ is "contexte". English and French are built in; a project adds names in ``adrgen
     good = ["Gut"]
 
 Names a project adds are matched before the built-in ones, so a project can also claim a
-name for another part.
+name for another part. Of the decision's names, those of a proposal (:data:`PROPOSAL_NAMES`)
+give the record its decision only when no section is named as the decision itself.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 from adrgen.config import IMPORT_METADATA_PARTS, IMPORT_SECTION_PARTS
 
-__all__ = ["BUILTIN_NAMES", "SectionTable", "normalise"]
+__all__ = ["BUILTIN_NAMES", "PROPOSAL_NAMES", "SectionTable", "after_name", "normalise"]
 
 #: part → the names people write for it, in English and French (compared normalised).
 BUILTIN_NAMES: dict[str, tuple[str, ...]] = {
@@ -152,8 +153,25 @@ BUILTIN_NAMES: dict[str, tuple[str, ...]] = {
     "neutral": ("neutral", "neutre"),
 }
 
+#: Names of the decision part that name a proposal, not the decision: a section named so
+#: is the record's decision only when no section is named as the decision itself.
+PROPOSAL_NAMES: tuple[str, ...] = (
+    "proposal",
+    "proposed decision",
+    "proposed solution",
+    "recommendation",
+)
+
 #: What follows a section's name in a heading that says more: "Decision: use X".
 _AFTER_NAME = re.compile(r"\s*(?::|\(| - | – | — )")
+
+
+def after_name(key: str, length: int) -> bool:
+    """Whether a normalised heading says more after a name of ``length`` characters
+    ("proposal: fixed windows"), rather than going on with the word."""
+    return _AFTER_NAME.match(key, length) is not None
+
+
 #: Headings whose part is remembered per table (then forgotten, and remembered again), up
 #: to this long.
 _MEMO_SIZE = 50_000

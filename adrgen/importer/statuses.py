@@ -106,7 +106,7 @@ def read_status_text(
     qualifier = ""
     match = _QUALIFIER.match(plain)
     if match:
-        qualifier, plain = match["q"].lower(), plain[match.end() :]
+        qualifier, plain = match["q"], plain[match.end() :]
     read = read_status(plain, rules)
     if read is None:
         return None
@@ -115,6 +115,9 @@ def read_status_text(
     bare = re.sub(r"^[\W_]+", "", plain.replace("**", "").replace("__", "")).casefold()
     spoken = next((w for w in QUALIFIED_WORDS if bare.startswith(w)), None)
     if spoken is not None and status != spoken:
+        # The words as the source writes them ("On hold"), not as the table spells them.
+        said = re.search(r"\s+".join(map(re.escape, spoken.split())), plain, re.IGNORECASE)
+        spoken = said[0] if said else spoken
         note = f"{spoken}; {note}" if note else spoken
     date = read_date(note) if note else None
     if date is not None and only_date(note) is not None:

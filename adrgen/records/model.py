@@ -50,6 +50,13 @@ class Decision:
         """The record's status."""
         return self.record.status
 
+    @property
+    def has_comparison(self) -> bool:
+        """Whether the record gets a comparison diagram: some option states components. A
+        record without options (Nygard's single decision), or whose options name no parts
+        (most imported ones), would be a diagram of empty boxes."""
+        return any(option.components for option in self.record.options)
+
     def option(self, option_id: str) -> Option | None:
         """The option with this id, if any."""
         return next((o for o in self.record.options if o.id == option_id), None)

@@ -169,6 +169,41 @@ def md_text(text: object) -> Markup:
     return Markup(html.escape(escaped, quote=True))
 
 
+_inline_lock = threading.Lock()
+_inline: MarkdownIt | None = None
+
+
+def _inline_parser() -> MarkdownIt:
+    """CommonMark with raw HTML off: in a one-line field, ``<b>`` is text, shown as typed."""
+    global _inline
+    with _inline_lock:
+        if _inline is None:
+            _inline = MarkdownIt("commonmark", {"html": False})
+        return _inline
+
+
+def inline_markdown(text: object) -> Markup:
+    """A one-line field (a title) with its inline Markdown rendered: ``Use `nh3` to
+    sanitise`` shows ``nh3`` as code. Raw HTML is text, as typed; links are sanitised like
+    every Markdown field's (no ``javascript:``)."""
+    line = one_line(text)
+    if not line:
+        return Markup("")
+    return Markup(sanitize_html(_inline_parser().renderInline(line)))
+
+
+def plain_text(text: object) -> str:
+    """A one-line field as plain text, its inline Markdown dropped: ``Use nh3 to sanitise``.
+    For the nav, the browser's title and link labels, which show no markup."""
+    line = one_line(text)
+    if not line:
+        return ""
+    tokens = _inline_parser().parseInline(line)
+    children = tokens[0].children if tokens and tokens[0].children else []
+    kept = ("text", "code_inline", "softbreak", "html_inline")
+    return "".join(t.content for t in children if t.type in kept).strip() or line
+
+
 def safe_url(url: object) -> str | None:
     """``url`` if it is an http(s) URL or a relative path, else ``None`` (e.g. ``javascript:``)."""
     text = one_line(url)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import posixpath
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import astuple, dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
@@ -32,7 +33,7 @@ from adrgen.config import Config
 from adrgen.diagrams.fenced import BlockDiagram, Origin, PlantumlBlocks
 from adrgen.diagrams.job import DiagramFailure, RenderJob, RenderReport
 from adrgen.diagrams.plan import GRAPH_NAME, DiagramSource, graph_parts
-from adrgen.errors import ConfigError, Problem
+from adrgen.errors import ConfigError, Problem, display_path
 from adrgen.memo import Memo
 from adrgen.parallel import fork_pays, two_cores
 from adrgen.records.format import BUILTIN_STATUSES, INVERSE_LINK, UNKNOWN, Option, Record
@@ -41,12 +42,14 @@ from adrgen.records.model import Decision, DecisionSet
 from adrgen.site.markdown import (
     find_plantuml_fences,
     html_text,
+    inline_markdown,
     md_text,
     one_line,
+    plain_text,
     render_markdown,
     safe_url,
 )
-from adrgen.site.nav import SiteLayout, number_ranges, section_entries
+from adrgen.site.nav import OPTIONAL_PAGES, SiteLayout, number_ranges, section_entries
 from adrgen.templating import (
     render_template,
     sandboxed_environment,
@@ -192,6 +195,8 @@ class GeneratedPage:
     content: str
     #: Repository path (relative to the docs folder) for the theme's "edit" button.
     edit_uri: str | None = None
+    #: What is wrong on the page that the author should hear of (a link to no page).
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass
@@ -409,6 +414,10 @@ class _PageBuilder:
         documents: Mapping[Path, LoadedDocument] | None = None,
     ) -> None:
         self.config = config
+        #: The builder's docs folder (records may lie inside it or elsewhere).
+        self.docs: Path | None = None
+        #: Every site path a link may lead to (pages and files), once known.
+        self.known: set[str] | None = None
         self.documents = documents or {}
         self.decisions = decisions
         self.blocks = blocks
@@ -419,7 +428,9 @@ class _PageBuilder:
         self.use_directory_urls = layout.use_directory_urls
         self.env = page_environment(config.templates_dir)
         self.refs = {
-            d.number: DecisionRef(d.number, d.ref, d.title, d.status, layout.uri(f"{d.name}.md"))
+            d.number: DecisionRef(
+                d.number, d.ref, plain_text(d.title), d.status, layout.uri(f"{d.name}.md")
+            )
             for d in decisions
         }
         self.links_index = _links_index(decisions)
@@ -435,7 +446,10 @@ class _PageBuilder:
 
     # Helpers handed to templates -------------------------------------------------------------
 
-    def markdown_for(self, page: str, source: Path) -> Any:
+    def markdown_for(self, page: str, source: Path, problems: list[Problem] | None = None) -> Any:
+        """The ``markdown()`` of a record's page: sanitised HTML, its ```plantuml blocks
+        drawn, its links to other records' pages made right for the page; a link to no page
+        of the site is added to ``problems``."""
         from adrgen.site.markdown import PlantumlFence
 
         prefix = url_prefix(page, self.use_directory_urls)
@@ -456,7 +470,21 @@ class _PageBuilder:
 
         def markdown(text: object) -> Markup:
             html_out = render_markdown(text, diagrams=diagram_html)
-            return Markup(rewrite_md_links(str(html_out), page, self.use_directory_urls))
+            dangling: list[str] = []
+            linked = rewrite_md_links(
+                str(html_out), page, self.use_directory_urls, self.known, dangling
+            )
+            for target in dangling:
+                problem = Problem(
+                    display_path(source),
+                    0,
+                    0,
+                    "",
+                    f"a link to {target} leads to no page of the site",
+                )
+                if problems is not None and problem not in problems:
+                    problems.append(problem)
+            return Markup(linked)
 
         return markdown
 
@@ -491,6 +519,7 @@ class _PageBuilder:
             link=self.link(page),
             status_class=status_class,
             code=code_html,
+            title_html=inline_markdown,
             not_rendered=lambda source: Markup(not_rendered_html(source)),
             failed=lambda view: Markup(failed_html(view.source, view.error, view.problem)),
             http_url=http_url,
@@ -523,7 +552,7 @@ class _PageBuilder:
         if src_uri == self.layout.graph_uri:
             return [name for name, _part in graph_parts(self.decisions)]
         decision = self.by_page.get(src_uri)
-        return [decision.name] if decision is not None and decision.record.options else []
+        return [decision.name] if decision is not None and decision.has_comparison else []
 
     def page(self, src_uri: str) -> GeneratedPage | None:
         """The generated page at ``src_uri`` (a decision's or the graph's), made again."""
@@ -558,9 +587,12 @@ class _PageBuilder:
 
     def _decision_page(self, decision: Decision, links: dict[str, list[int]]) -> GeneratedPage:
         page = self.layout.uri(f"{decision.name}.md")
+        problems: list[Problem] = []
         record = decision.record
         retired = decision.status in RETIRED_STATUSES
-        title = f"{decision.ref}: {decision.title}" + (f" ({decision.status})" if retired else "")
+        # The nav and the browser's title show no markup: the title as plain text.
+        plain = plain_text(decision.title)
+        title = f"{decision.ref}: {plain}" + (f" ({decision.status})" if retired else "")
         meta: dict[str, Any] = {"title": title}
         if record.tags:
             meta["tags"] = list(record.tags)
@@ -595,7 +627,8 @@ class _PageBuilder:
             chosen=decision.chosen,
             links=links,
             diagram=self.diagram(decision.name, page),
-            markdown=self.markdown_for(page, decision.source),
+            has_diagram=decision.has_comparison,
+            markdown=self.markdown_for(page, decision.source, problems),
             yaml_uri=relative_src(page, yaml_uri) if yaml_uri else None,
             yaml_name=decision.source.name,
             yaml_text=yaml_text,
@@ -604,10 +637,11 @@ class _PageBuilder:
             ratio=_ratio,
             safe_url=safe_url,
         )
-        edit = None
-        if yaml_uri:
-            edit = yaml_uri
-        return GeneratedPage(page, content, edit_uri=edit)
+        # "Edit this page" opens the record where it lives: relative to the docs folder,
+        # which MkDocs joins to edit_uri (``../decisions/0001-x.yaml`` resolves out of it).
+        docs = self.docs or self.config.decisions_dir
+        edit = Path(os.path.relpath(decision.source.resolve(), docs.resolve())).as_posix()
+        return GeneratedPage(page, content, edit_uri=edit, problems=tuple(problems))
 
     def index_page(self) -> GeneratedPage:
         counts = self.decisions.status_counts()
@@ -691,11 +725,19 @@ class _PageBuilder:
         return GeneratedPage(page, content)
 
 
-_MD_HREF = re.compile(r'href="(?P<path>[^":?#]+)\.md(?P<anchor>#[^"]*)?"')
+_MD_HREF = re.compile(r'href="(?P<path>[^":?#]+)\.(?P<suffix>md|ya?ml)(?P<anchor>#[^"]*)?"')
 
 
-def rewrite_md_links(html_out: str, page: str, use_directory_urls: bool) -> str:
-    """Point ``[x](0002-other.md)`` links of a record's Markdown at the built page.
+def rewrite_md_links(
+    html_out: str,
+    page: str,
+    use_directory_urls: bool,
+    known: Collection[str] | None = None,
+    dangling: list[str] | None = None,
+) -> str:
+    """Point ``[x](0002-other.md)`` (or ``0002-other.yaml``, the record) links of a record's
+    Markdown at the built page; with ``known`` (every site path), a link whose page is not
+    there is added to ``dangling``.
 
     The builder resolves links only in Markdown it parses itself, not inside the sanitised
     HTML adrgen emits; record links are relative to the docs folder, like the record.
@@ -708,6 +750,13 @@ def rewrite_md_links(html_out: str, page: str, use_directory_urls: bool) -> str:
             return match[0]
         target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
         if target.startswith("../"):
+            return match[0]
+        written = f"{target}.{match['suffix']}"
+        if known is not None and f"{target}.md" not in known:
+            if written not in known and dangling is not None:
+                dangling.append(f"{path}.{match['suffix']}")
+            return match[0]  # a file of the site (a .yaml asset), or nothing: as written
+        if known is None and match["suffix"] != "md":
             return match[0]
         stem = posixpath.basename(target)
         if use_directory_urls:
@@ -945,6 +994,13 @@ def generate_pages(
         documents,
     )
     builder.failures = {f.name: f for f in report.failed}
+    builder.docs = docs
+    builder.known = {
+        *existing,
+        *sources,
+        *(ref.src_uri for ref in builder.refs.values()),
+        *(layout.uri(f"{n}.md") for n in ("index", "graph", "tags") if layout.has(n)),
+    }
     if memo is not None:
         builder.memo = memo
         builder.stamp = templates_stamp(builder.env.loader.searchpath)  # type: ignore[union-attr]
@@ -954,11 +1010,32 @@ def generate_pages(
     ranges = builder.range_pages()
     pages += ranges
     kept = []
+    taken: list[Problem] = []
+    made_from = {builder.refs[d.number].src_uri: d.source for d in decisions}
     for page in pages:
-        if page.src_uri in existing:
-            warnings.append(f"{page.src_uri} is written by hand; adrgen did not generate it")
-        else:
+        if page.src_uri not in existing:
             kept.append(page)
+            continue
+        # Two pages for one URL: the hand-written one wins (MkDocs has it already), and the
+        # author hears of it, since a reader would otherwise meet a stale copy of a decision.
+        source = made_from.get(page.src_uri)
+        kind = next((n for n in OPTIONAL_PAGES if layout.uri(f"{n}.md") == page.src_uri), "")
+        if source is not None:
+            message = (
+                f"this hand-written page takes the URL of the decision page of "
+                f"{display_path(source)}, which was left out; rename or remove one of them "
+                "(ADRs that are pages of the site: adrgen import --migrate)"
+            )
+        elif kind:
+            message = (
+                f"this hand-written page takes the URL of adrgen's {kind} page, which was left "
+                f"out; to keep yours, leave '{kind}' out of the adrgen plugin's pages option"
+            )
+        else:
+            message = (
+                "this hand-written page takes the URL of a page adrgen makes, which was left out"
+            )
+        taken.append(Problem(display_path(docs / page.src_uri), 0, 0, "", message))
 
     for site_path, template in ASSETS.items():
         assets[site_path] = _template_file(builder.env, template)
@@ -987,6 +1064,8 @@ def generate_pages(
         not_in_nav=frozenset(builder.refs[d.number].src_uri for d in decisions)
         if ranges
         else frozenset(),
+        # Pages that fail alone, and links to no page: each is the author's to fix.
+        refused=[*taken, *(problem for page in kept for problem in page.problems)],
     )
 
 

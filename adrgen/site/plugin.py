@@ -23,6 +23,7 @@ Every :class:`~adrgen.errors.AdrgenError` becomes a ``PluginError`` whose messag
 from __future__ import annotations
 
 import dataclasses
+import html
 import logging
 import os
 from contextlib import ExitStack
@@ -119,6 +120,41 @@ def _waiting(holder: str) -> None:
     )
 
 
+def _problems_banner(exc: AdrgenError) -> str:
+    """An admonition with every problem, for a preview that could not rebuild."""
+    items = "".join(f"<li><code>{html.escape(line)}</code></li>" for line in exc.lines())
+    return (
+        '<div class="admonition failure adrgen-preview-problems">'
+        '<p class="admonition-title">adrgen could not rebuild: this is the last page that '
+        f"built</p><ul>{items}</ul><p>Fix the records and save: the preview recovers.</p></div>"
+    )
+
+
+def _problems_page(exc: AdrgenError) -> str:
+    """The section's index page when nothing built yet in a preview: the problems."""
+    return f"# Decisions\n\n{_problems_banner(exc)}\n"
+
+
+def _under_front_matter(markdown: str, banner: str) -> str:
+    """``markdown`` with ``banner`` as its first block, after its front matter."""
+    if markdown.startswith("---\n"):
+        end = markdown.find("\n---\n", 4)
+        if end != -1:
+            cut = end + len("\n---\n")
+            return f"{markdown[:cut]}\n{banner}\n\n{markdown[cut:]}"
+    return f"{banner}\n\n{markdown}"
+
+
+def _nav_held_by_awesome_pages(config: MkDocsConfig) -> list[Any] | None:
+    """The explicit nav that mkdocs-awesome-pages-plugin holds back when it has ``...``
+    entries (its ``nav_config_with_rest``), if the site uses that plugin so."""
+    for name, plugin in config.plugins.items():
+        held = getattr(plugin, "nav_config_with_rest", None)
+        if name.split(" ")[0] == "awesome-pages" and isinstance(held, list):
+            return held
+    return None
+
+
 class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-call]
     """Adds a section of decision pages to a site: one per record, the index, the graph, tags."""
 
@@ -140,6 +176,8 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         #: The repository lock, held from before MkDocs cleans the site folder to the end.
         self._lock = ExitStack()
         self._dirty = False
+        #: Under a preview, what the last build that worked made (see _broken_preview).
+        self._last_good: SiteContent | None = None
         #: Where the site folder was given, for messages.
         self._site_named = "site_dir"
 
@@ -267,7 +305,21 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
                 reads=self.reads,
             )
         except AdrgenError as exc:
-            raise plugin_error(exc) from None
+            if self.preview is None:
+                raise plugin_error(exc) from None
+            # A live preview keeps going: the last pages that built, each under the problems,
+            # so the browser reloads and shows them; the next save that fixes them recovers.
+            for line in exc.lines():
+                log.error(line)
+            broken = self._broken_preview(exc)
+            if broken is None:
+                files.append(
+                    File.generated(config, self.layout.index_uri, content=_problems_page(exc))
+                )
+                return files
+            content = broken
+        else:
+            self._last_good = content
         content.refused.extend(refused)
         self.content = content
         self.files = files
@@ -280,6 +332,21 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         if content.job is None:
             content.log(log)
         return files
+
+    def _broken_preview(self, exc: AdrgenError) -> SiteContent | None:
+        """The last good content with every generated page under a banner of the problems;
+        ``None`` when nothing has built yet this session."""
+        good = self._last_good
+        if good is None:
+            return None
+        banner = _problems_banner(exc)
+        pages = [
+            dataclasses.replace(page, content=_under_front_matter(page.content, banner))
+            for page in good.pages
+        ]
+        return dataclasses.replace(
+            good, pages=pages, job=None, deferred_assets=frozenset(), refused=[]
+        )
 
     def _screen(self, files: Files, config: MkDocsConfig) -> list[Problem]:
         """Take out of the build every file of the docs folder that may not be read or
@@ -356,7 +423,7 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
                 files.append(File.generated(config, uri, abs_src_path=str(path)))
         config.nav = self._nav(content, files, config)
 
-    def _nav(self, content: SiteContent, files: Files, config: MkDocsConfig) -> list[Any]:
+    def _nav(self, content: SiteContent, files: Files, config: MkDocsConfig) -> list[Any] | None:
         """The site's nav with adrgen's section in it (see :mod:`adrgen.site.nav`).
 
         An explicit nav keeps its entries and order; the section goes where its placeholder
@@ -366,6 +433,13 @@ class AdrgenPlugin(BasePlugin[AdrgenPluginConfig]):  # type: ignore[no-untyped-c
         entries = content.section_nav()
         if config.nav is not None:
             return place_section(config.nav, entries, self.layout)
+        held = _nav_held_by_awesome_pages(config)
+        if held is not None:
+            # awesome-pages keeps a nav with `...` entries aside (and clears MkDocs' own) to
+            # build it in its on_nav: the section is placed in that one, and the `...`
+            # entries then list the other pages only, not the decisions a second time.
+            held[:] = place_section(held, entries, self.layout)
+            return None
         ours = {p.src_uri for p in content.pages}
         auto = nest_paths(  # type: ignore[no-untyped-call]
             f.src_uri for f in files.documentation_pages() if f.src_uri not in ours

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, REPO
+from tests.helpers import REPO
 
 ARTIFACTS = REPO / "test-artifacts"
 HOSTILE_RECORD = Path(__file__).with_name("hostile-record.yaml")
@@ -84,12 +84,6 @@ def record(
     return RECORD.format(
         title=title, status=status, number=number, tags=tags, links=links or "  relates_to: []"
     )
-
-
-@pytest.fixture(scope="session")
-def xdg_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One user cache per test session: the PlantUML version is asked once, not per test."""
-    return tmp_path_factory.mktemp("xdg-cache")
 
 
 @pytest.fixture
@@ -185,20 +179,6 @@ def repo_site(tmp_path_factory: pytest.TempPathFactory, xdg_cache: Path) -> Path
         result = mkdocs_build(root, site)
     assert result.returncode == 0, result.stderr
     return site
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """Debian's Chromium, driven by Playwright (never a downloaded browser)."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def artifact(name: str) -> Path:

@@ -230,10 +230,23 @@ def test_their_own_page_at_the_section_index_wins(
     monkeypatch.chdir(root)
     monkeypatch.setenv("XDG_CACHE_HOME", str(xdg_cache))
     assert run(["adrgen", "init"], root).returncode == 0
-    result = mkdocs_build(root, tmp_path / "site", renderer="none")
+    # Theirs wins, and they hear that adrgen's index was left out: --strict fails, until
+    # the plugin is told not to make one.
+    strict = mkdocs_build(root, tmp_path / "site", renderer="none")
+    assert strict.returncode == 1
+    assert (
+        "docs/decisions/index.md:0:0: this hand-written page takes the URL of adrgen's index"
+        in (strict.stderr)
+    )
+    result = mkdocs_build(root, tmp_path / "site", renderer="none", strict=False)
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "site" / "decisions" / "index.html").read_text()
     assert "Our process." in page and "Architecture decisions" not in page
+    config = (root / "mkdocs.yml").read_text()
+    (root / "mkdocs.yml").write_text(
+        config.replace("  - adrgen\n", "  - adrgen:\n      pages: [graph, tags]\n")
+    )
+    assert mkdocs_build(root, tmp_path / "site", renderer="none").returncode == 0
 
 
 @pytest.mark.parametrize(

@@ -205,3 +205,44 @@ def test_outputs_inside_the_docs_folder_are_refused(project: Path) -> None:
         PluginError, match=r"diagrams_dir: refusing to use .* it is inside the records"
     ):
         configure(project)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["mkdocs", "adrgen"])
+def test_serve_shows_a_broken_record_and_recovers(
+    project: Path, tmp_path: Path, command: str
+) -> None:
+    """A record that does not parse: the preview shows the problem on the page (it used to
+    keep the old page, the browser waiting), and the next save that fixes it recovers."""
+    write(project, "decisions/0001-first.yaml", record(1, "First"))
+    port = free_port()
+    argv = {
+        "mkdocs": [sys.executable, "-m", "mkdocs", "serve", "--livereload", "--dirty"],
+        "adrgen": [sys.executable, "-m", "adrgen", "serve"],
+    }[command]
+    address = (
+        ["-a", f"127.0.0.1:{port}"] if command == "mkdocs" else ["--dev-addr", f"127.0.0.1:{port}"]
+    )
+    with (tmp_path / "serve.log").open("w") as out:
+        proc = subprocess.Popen(
+            [*argv, *address],
+            cwd=project,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ADRGEN_RENDERER": "none", "NO_MKDOCS_2_WARNING": "1"},
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/0001-first/"
+        wait_until(lambda: "First" in http_get(url), 40, "the page")
+        source = project / "decisions" / "0001-first.yaml"
+        good = source.read_text()
+        source.write_text(good.replace("title: First", "title: [unclosed"))
+        wait_until(lambda: "adrgen could not rebuild" in http_get(url), 30, "the problems")
+        page = http_get(url)
+        assert "decisions/0001-first.yaml:2:7: YAML syntax error" in page and "First" in page
+        source.write_text(good.replace("title: First", "title: Fixed"))
+        wait_until(lambda: "Fixed" in http_get(url), 30, "the fixed page")
+        assert "adrgen could not rebuild" not in http_get(url)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

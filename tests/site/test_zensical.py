@@ -188,7 +188,7 @@ def test_a_diagram_plantuml_cannot_draw_fails_only_its_page(
     assert not site.exists()
     result = build(records_inside)
     assert result.returncode == 0, result.stderr
-    assert "1 diagram(s) or file(s) failed alone" in result.stderr
+    assert "1 problem(s) on the site" in result.stderr
     assert "Diagram could not be drawn" in (site / "0002-second" / "index.html").read_text()
     assert not (site / "diagrams" / "0002-second.svg").exists()
     for name in ("0001-first", "0003-third"):
