@@ -189,7 +189,10 @@ def inline_markdown(text: object) -> Markup:
     line = one_line(text)
     if not line:
         return Markup("")
-    return Markup(sanitize_html(_inline_parser().renderInline(line)))
+    # The HTML goes into a Markdown page (a heading, a table cell), which the builder reads
+    # again: its text as entities, so that nothing in it is Markdown a second time (an
+    # attribute list `{: onclick=…}`, a `[link](javascript:…)` that CommonMark refused).
+    return Markup(inline_html(sanitize_html(_inline_parser().renderInline(line))))
 
 
 def plain_text(text: object) -> str:

@@ -17,7 +17,6 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from adrgen.appendix.polling import create_app
 from adrgen.appendix.polling.notifications import get_storage
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(90)]
 
@@ -36,14 +35,10 @@ class QuietHandler(WSGIRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} not found (Debian package chromium)")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(chromium: Any) -> Any:
+    # The session's one Chromium (tests/conftest.py): Playwright's sync API allows one
+    # instance per process, and a test worker runs browser tests of several modules.
+    return chromium
 
 
 @pytest.fixture
